@@ -1,0 +1,1 @@
+"""torch implementation of sparsity measures and pruning (SPEC §3); never imports ``reference``."""

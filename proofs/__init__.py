@@ -1,0 +1,1 @@
+"""sympy proof obligations for the PQI paper's theorems (SPEC §5)."""

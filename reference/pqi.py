@@ -1,0 +1,97 @@
+"""PQ Index, the PQI-bound of Theorem 2, and the smallest eta_r (Diao et al., ICLR 2023)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from mpmath import iv
+
+from . import _inputs
+from ._powersum import power_sum
+from ._precision import interval, refine
+
+
+def _nonzero(m: _inputs.Magnitudes, what: str, name: str = "w") -> None:
+    if m.all_zero():
+        raise ValueError(f"{what} is undefined for an all-zero vector ({name} has no non-zero entry)")
+
+
+def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
+    r"""PQ Index  I_{p,q}(w) = 1 - d^{1/q - 1/p} ||w||_p / ||w||_q,  for 0 < p < q.
+
+    ``d = len(w)`` counts zeros.  I = 0 exactly when all |w_i| are equal (returned as an exact
+    0); otherwise 0 < I <= 1 - d^{1/q-1/p}.  Returns an ``mpf`` correct to ``dps`` digits, or with
+    ``certified=True`` an ``mpmath.mpi`` enclosure of relative width <= 10**-dps.
+    """
+    m = _inputs.magnitudes(w)
+    p, q = _inputs.p_and_q(p, q)
+    dps = _inputs.digits(dps)
+    _nonzero(m, "pq_index")
+    d = len(m)
+
+    def enclosure(bits):
+        ip, iq = interval(p), interval(q)
+        ratio = power_sum(m, p) ** (1 / ip) / power_sum(m, q) ** (1 / iq)
+        return 1 - iv.mpf(d) ** (1 / iq - 1 / ip) * ratio
+
+    return refine(enclosure, dps, certified, exact_zero=m.all_equal())
+
+
+def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dps=50, certified=False):
+    r"""Theorem 2's lower bound on the retained count (a real number):
+
+        r = d (1 + eta_r)^{-q/(q-p)} (1 - I_{p,q}(w))^{qp/(q-p)}.
+
+    Evaluated through the algebraically identical, cancellation-free form
+
+        r = (1 + eta_r)^{-q/(q-p)} S_p^{q/(q-p)} / S_q^{p/(q-p)},   S_t = sum_i |w_i|^t,
+
+    (d cancels: (1/q - 1/p) * qp/(q-p) = -1).  Returns an ``mpf`` to ``dps`` digits or, with
+    ``certified=True``, an ``mpmath.mpi`` enclosure.
+    """
+    m = _inputs.magnitudes(w)
+    p, q = _inputs.p_and_q(p, q)
+    eta_r = _inputs.non_negative(eta_r, "eta_r")
+    dps = _inputs.digits(dps)
+    _nonzero(m, "pqi_bound")
+    return refine(_bound_enclosure(m, p, q, eta_r), dps, certified)
+
+
+def _bound_enclosure(m, p: Fraction, q: Fraction, eta_r: Fraction):
+    """``bits -> enclosure`` of the PQI-bound r (for callers that decide floors from it)."""
+
+    def enclosure(bits):
+        gap = interval(q - p)
+        ip, iq = interval(p), interval(q)
+        slack = interval(1 + eta_r) ** (-iq / gap)
+        return slack * power_sum(m, p) ** (iq / gap) / power_sum(m, q) ** (ip / gap)
+
+    return enclosure
+
+
+def eta(w, r, p, *, dps=50, certified=False):
+    r"""The smallest eta_r for a retained count r (1 <= r <= d):
+
+        eta_r = sum_{i not in M_r} |w_i|^p / sum_{i in M_r} |w_i|^p,
+
+    M_r = the r largest magnitudes (ties do not change the sums).  Exactly 0 when the d - r
+    smallest magnitudes are all zero.
+    """
+    m = _inputs.magnitudes(w)
+    p = _inputs.positive(p, "p")
+    dps = _inputs.digits(dps)
+    d = len(m)
+    if isinstance(r, bool) or not isinstance(r, (int,)) and not hasattr(r, "__index__"):
+        raise TypeError(f"r must be an integer, got {r!r}")
+    r = int(r)
+    if not 1 <= r <= d:
+        raise ValueError(f"r must satisfy 1 <= r <= d = {d}, got r={r}")
+    _nonzero(m, "eta")
+    ordered = sorted(m.exact(), reverse=True)
+    kept = _inputs.Magnitudes(None, tuple(ordered[:r]))
+    removed = _inputs.Magnitudes(None, tuple(ordered[r:]))
+
+    def enclosure(bits):
+        return power_sum(removed, p) / power_sum(kept, p)
+
+    return refine(enclosure, dps, certified, exact_zero=removed.all_zero())
