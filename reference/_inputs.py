@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 import mpmath
@@ -66,6 +67,13 @@ class Magnitudes:
 
     def __len__(self) -> int:
         return len(self.array) if self.array is not None else len(self.fractions)
+
+    @cached_property
+    def dyadic(self):
+        """The float64 magnitudes as sorted exact ``M * 2**E`` integers (see ``_dyadic``)."""
+        from ._dyadic import decompose
+
+        return decompose(self.array)
 
     def exact(self) -> tuple[Fraction, ...]:
         if self.fractions is not None:
