@@ -19,7 +19,8 @@ first by the tests:
       sum_{group} x^p = 2^(E p) 2^(s p) a^(p-K+1) / D * sum_k H_k a^(K-1-k) B_k,
       H_k = [prod_{j<k} (P - j Q)] ((K-1)!/k!) Q^(K-1-k) 2^(s(K-1-k))      (integers),
 
-  so each group costs one exact Horner sum and two interval operations.  K is the smallest
+  so each group costs one exact Horner sum and two integer products with outward-rounded
+  table entries; interval arithmetic is needed once per exponent only.  K is the smallest
   count with |C(p, K)| 2^((1-TABLE_BITS) K) <= 2^-(prec + 8); the truncated sum T and the exact
   S then satisfy S in T / [1 + eps, 1 - eps].  Integer p makes the series finite (eps = 0).
 """
@@ -34,7 +35,7 @@ from mpmath import iv
 
 from . import _dyadic
 from ._inputs import Magnitudes
-from ._precision import interval
+from ._precision import endpoints, interval
 
 #: Bits of each entry's mantissa that index the shared table (a in [2^(TABLE_BITS-1), 2^TABLE_BITS)).
 TABLE_BITS = 12
@@ -88,9 +89,10 @@ def dyadic_power_sum(x: _dyadic.Dyadic, p: Fraction) -> "iv.mpf":
 
     keys = (x.exponent << (TABLE_BITS + 1)) | table_index
     starts = _dyadic.group_starts(keys)
-    moments = [np.diff(starts, append=len(keys)).tolist()]
+    counts = np.diff(starts, append=len(keys))
+    moments = [counts.tolist()]
     if terms > 1:
-        bits = _dyadic.limb_bits(shift, len(keys))
+        bits = _dyadic.limb_bits(shift, int(counts.max()))
         power = _dyadic.to_limbs(remainder, shift, bits)
         for k in range(1, terms):
             moments.append(_dyadic.group_sums(power, starts, bits))
@@ -110,21 +112,34 @@ def dyadic_power_sum(x: _dyadic.Dyadic, p: Fraction) -> "iv.mpf":
     ip = interval(p)
     group_a = table_index[starts].tolist()
     group_e = x.exponent[starts].tolist()
-    per_exponent: dict[int, "iv.mpf"] = {}
-    a_powers: dict[int, "iv.mpf"] = {}
+    table_lo, table_hi, scale = _outward_integers({a: iv.mpf(a) ** (ip - last) for a in set(group_a)})
+    per_exponent: dict[int, list[int]] = {}
     for g, (a, e) in enumerate(zip(group_a, group_e)):
         acc = 0
         for k in range(terms):
             acc = acc * a + weights[k] * moments[k][g]
-        if a not in a_powers:
-            a_powers[a] = iv.mpf(a) ** (ip - last)
-        per_exponent[e] = per_exponent.get(e, iv.mpf(0)) + a_powers[a] * acc
+        bounds = per_exponent.setdefault(e, [0, 0])
+        bounds[0] += table_lo[a] * acc
+        bounds[1] += table_hi[a] * acc
 
     two = iv.mpf(2)
     truncated = sum(
-        (two ** (e * ip) * part for e, part in per_exponent.items()), iv.mpf(0)
+        (two ** (e * ip + scale) * iv.mpf(bounds) for e, bounds in per_exponent.items()), iv.mpf(0)
     ) * two ** (shift * ip) / (factorial(last) * iv.mpf(denominator) ** last * two ** (shift * last))
     if eps == 0:
         return truncated
     ieps = interval(eps)
     return truncated / (1 + ieps * iv.mpf([-1, 1]))
+
+
+def _outward_integers(table: dict) -> tuple[dict, dict, int]:
+    """Integers lo[a], hi[a] and a shift with lo[a] 2^shift <= table[a] <= hi[a] 2^shift.
+
+    The interval endpoints are dyadic (mantissa * 2^exponent); bringing them to the smallest
+    exponent makes them exact integers, so the groups' sums become exact integer dot products.
+    """
+    ends = {a: endpoints(x) for a, x in table.items()}
+    shift = min(min(lo.exp, hi.exp) for lo, hi in ends.values())
+    lo = {a: int(v[0].man) << (v[0].exp - shift) for a, v in ends.items()}
+    hi = {a: int(v[1].man) << (v[1].exp - shift) for a, v in ends.items()}
+    return lo, hi, shift
