@@ -1,1 +1,25 @@
-"""sympy proof obligations for the PQI paper's theorems (SPEC §5)."""
+"""sympy proof obligations for the PQI paper's theorems (SPEC §5).
+
+``OBLIGATIONS`` lists every obligation (lemmas, Theorem 1 and its six properties, Theorem 2's
+chain, the SAP count range, identities used elsewhere); ``check_all()`` checks each one with
+sympy and returns its ``Result`` (``status`` is what sympy established now, ``expected`` what
+the project records: a difference is a regression).  Importing this package does not import
+sympy; checking does.
+"""
+
+from __future__ import annotations
+
+from . import identities, lemmas, theorem1, theorem2
+from .core import OPEN, PROVED, REFUTED, STATUSES, Obligation, Result
+
+OBLIGATIONS: tuple[Obligation, ...] = (
+    lemmas.LEMMAS + theorem1.OBLIGATIONS + theorem2.OBLIGATIONS + identities.OBLIGATIONS
+)
+
+
+def check_all() -> list[Result]:
+    """Check every obligation, in the order of ``OBLIGATIONS``."""
+    return [obligation.check() for obligation in OBLIGATIONS]
+
+
+__all__ = ["OBLIGATIONS", "OPEN", "PROVED", "REFUTED", "STATUSES", "Obligation", "Result", "check_all"]

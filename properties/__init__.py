@@ -1,1 +1,11 @@
-"""Hypothesis fuzzing of the six sparsity properties D1-D4, P1, P2 (SPEC §4)."""
+"""Hypothesis fuzzing of the six sparsity properties D1-D4, P1, P2 (SPEC §4).
+
+``check_measure(measure)`` fuzzes any callable on a vector; ``properties.strategies`` holds the
+reusable hypothesis strategies; ``properties.predicates`` states each property and how a
+comparison is decided without letting rounding decide it.
+"""
+
+from .check import PROPERTIES, PropertyReport, PropertyResult, check_measure
+from .predicates import Counterexample
+
+__all__ = ["PROPERTIES", "Counterexample", "PropertyReport", "PropertyResult", "check_measure"]

@@ -41,7 +41,7 @@ def exact_real(value, name: str) -> Fraction:
         if not mpmath.isfinite(value):
             raise ValueError(f"{name} must be finite, got {value}")
         man, exp = value.man_exp
-        return Fraction(int(man)) * Fraction(2) ** int(exp)
+        return (-1 if value < 0 else 1) * Fraction(int(man)) * Fraction(2) ** int(exp)
     if isinstance(value, (complex, np.complexfloating, mpmath.mpc)):
         raise TypeError(f"{name} must be real, got complex {value!r}")
     if isinstance(value, (float, np.floating)):
@@ -99,7 +99,10 @@ class Magnitudes:
 
 
 def _float64_if_exact(f: Fraction) -> float | None:
-    as_float = float(f)
+    try:
+        as_float = float(f)
+    except OverflowError:
+        return None
     return as_float if Fraction(*as_float.as_integer_ratio()) == f else None
 
 

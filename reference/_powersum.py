@@ -7,7 +7,7 @@ first by the tests:
 * ``direct_power_sum``: one interval power per entry.  Obviously right; used for inputs that are
   not all float64 (Fractions, huge ints, long mpf) and as the test oracle.
 * the dyadic kernel, for float64 magnitudes.  Write each non-zero magnitude exactly as
-  ``x = (a 2^s + b) 2^E`` with ``a`` its top ``TABLE_BITS`` bits, so ``u = b / (a 2^s) < 2^(1-TABLE_BITS)``
+  ``x = (a 2^s + b) 2^E`` with ``a`` its top ``t = table_bits(n)`` bits, so ``u = b / (a 2^s) < 2^(1-t)``
   and
 
       x^p = 2^(E p) (a 2^s)^p (1 + u)^p,
@@ -21,7 +21,7 @@ first by the tests:
 
   so each group costs one exact Horner sum and two integer products with outward-rounded
   table entries; interval arithmetic is needed once per exponent only.  K is the smallest
-  count with |C(p, K)| 2^((1-TABLE_BITS) K) <= 2^-(prec + 8); the truncated sum T and the exact
+  count with |C(p, K)| 2^((1-t) K) <= 2^-(prec + 8); the truncated sum T and the exact
   S then satisfy S in T / [1 + eps, 1 - eps].  Integer p makes the series finite (eps = 0).
 """
 
@@ -37,8 +37,12 @@ from . import _dyadic
 from ._inputs import Magnitudes
 from ._precision import endpoints, interval
 
-#: Bits of each entry's mantissa that index the shared table (a in [2^(TABLE_BITS-1), 2^TABLE_BITS)).
-TABLE_BITS = 12
+
+
+def table_bits(n: int) -> int:
+    """Mantissa bits that index the shared table for n entries: about sqrt(n) table entries,
+    between 2^3 and 2^11, balancing one interval power per entry against longer series."""
+    return min(12, max(4, n.bit_length() // 2))
 
 
 def power_sum(m: Magnitudes, p: Fraction) -> "iv.mpf":
@@ -81,13 +85,14 @@ def dyadic_power_sum(x: _dyadic.Dyadic, p: Fraction) -> "iv.mpf":
     """Enclosure of sum x^p over the entries of a decomposed magnitude array (see module doc)."""
     if x.mantissa.size == 0:
         return iv.mpf(0)
-    shift = max(x.width - TABLE_BITS, 0)
+    bits_a = table_bits(len(x.mantissa))
+    shift = max(x.width - bits_a, 0)
     table_index = x.mantissa >> shift
     remainder = x.mantissa & ((1 << shift) - 1)
     u_bits = (x.width - shift) - 1 if shift else None
     terms, eps = _terms(p, u_bits, iv.prec) if shift else (1, Fraction(0))
 
-    keys = (x.exponent << (TABLE_BITS + 1)) | table_index
+    keys = (x.exponent << (bits_a + 1)) | table_index
     starts = _dyadic.group_starts(keys)
     counts = np.diff(starts, append=len(keys))
     moments = [counts.tolist()]

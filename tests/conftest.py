@@ -11,6 +11,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+pytest_plugins = ["reference.oracle.pytest_plugin"]
+
 settings.register_profile("dev", deadline=None)
 settings.register_profile(
     "thorough",

@@ -1,0 +1,12 @@
+"""Pruning experiments in torch (SPEC §6 ``reproduce``, §8 outputs): SAP, Lottery ticket and
+One-shot, end to end.
+
+* :mod:`.models`   Linear, MLP, CNN and pre-activation ResNet-18, shaped for the dataset.
+* :mod:`.data`     digits (scikit-learn, offline), FashionMNIST (IDX), CIFAR-10/100 (pickles).
+* :mod:`.training` masked SGD training and evaluation.
+* :mod:`.runner`   the pruning loop (``ExperimentConfig``, ``run_experiment``), its outputs and
+                   ``--resume``.
+* :mod:`.cli_reproduce`, :mod:`.cli_plot`  the ``reproduce`` and ``plot`` subcommands.
+
+This package's ``__init__`` imports nothing heavy, so ``sparsity-oracle --help`` stays fast.
+"""

@@ -1,0 +1,321 @@
+"""The pruning loop of SAP (Algorithm 1 of Diao et al., ICLR 2023), Lottery ticket and One-shot.
+
+For t = 0 .. T-1, with m_0 = all kept and w_init the seeded initialisation:
+
+1. start from w_init ⊙ m_t (every method rewinds, as Algorithm 1 does: "initialize w_t = w_0 ⊙
+   m_t", its w_0 being our w_init; BatchNorm statistics rewind too);
+2. train E epochs with the masks held fixed (``training``) -> w_t;
+3. m_{t+1} = the masks after one pruning step (SPEC §2, via ``gpu_impl.pruning``):
+   * ``sap``     ``sap_masks(w_t, m_t, scope, p, q, eta_r, gamma, beta)``;
+   * ``lt``      ``fixed_ratio_masks(w_t, m_t, scope, amount)`` (Lottery ticket: rank by w_t);
+   * ``oneshot`` ``fixed_ratio_masks(w_0, m_t, scope, amount)`` (rank by the dense weights
+     trained at t = 0, w_0; at t = 0 the two baselines coincide).
+4. log one line of ``OUT/results.jsonl`` and write ``OUT/checkpoints/iter_{t}.pt``.
+
+Logged per iteration (SPEC §8): ``kept`` = |m_t| (so iteration 0 has kept_fraction 1),
+``pruned_count`` = |m_t| - |m_{t+1}|, ``accuracy_retrained`` = test accuracy of w_t,
+``accuracy_pruned`` = test accuracy of w_t ⊙ m_{t+1} (pruned without retraining; BatchNorm
+statistics as trained), ``pqi`` (I_{p,q} with the run's p, q, also for the baselines) and
+``gini`` of the unmasked entries of w_t over all prunable tensors (group order: tensors in
+module order, C order within), ``layers`` {name: {kept, total, pqi}}.  A PQI of a group whose
+unmasked entries are all zero (or that has none) is undefined and logged as null.
+
+Files are written atomically (a temporary file, then ``os.replace``): the checkpoint of t,
+then the results file with t's line appended.  ``OUT/init.pt`` holds w_init.  ``--resume``
+reads the completed lines, takes m_{t+1} from the last checkpoint and goes on; an
+interrupted iteration is redone from its start, and since an iteration depends only on
+(w_init, m_t, seed, t) (batch order: ``training.epoch_generator``) the results are those of
+an uninterrupted run.
+
+CPU threads: ``threads`` (default 1 on CPU) is set for the run and restored afterwards;
+results are reproducible for a given device and thread count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+
+from gpu_impl.measures import gini, pq_index
+from gpu_impl.pruning import fixed_ratio_masks, sap_masks
+
+from . import data as data_module
+from .models import MODELS, build_model, prunable_names
+from .training import accuracy, epoch_generator, make_optimizer, train_epoch
+
+METHODS = ("sap", "lt", "oneshot")
+SCOPES = ("global", "layer", "neuron")
+#: Settings that may differ on ``--resume`` (every other one must match config.json).
+RESUMABLE_CHANGES = ("iterations",)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    method: str
+    model: str = "mlp"
+    dataset: str = "digits"
+    data_dir: Optional[str] = None
+    iterations: int = 10
+    epochs: int = 10
+    seed: int = 0
+    scope: str = "global"
+    p: float = 0.5
+    q: float = 1.0
+    eta_r: float = 0.0
+    gamma: float = 1.0
+    beta: float = 0.9
+    amount: float = 0.2
+    lr: float = 0.1
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    batch_size: int = 250
+    device: str = "auto"
+    threads: Optional[int] = None
+
+    def __post_init__(self):
+        checks = [
+            ("method", self.method in METHODS, f"one of {METHODS}"),
+            ("model", self.model in MODELS, f"one of {MODELS}"),
+            ("dataset", self.dataset in data_module.DATASETS, f"one of {data_module.DATASETS}"),
+            ("scope", self.scope in SCOPES, f"one of {SCOPES}"),
+            ("iterations", self.iterations >= 1, ">= 1"),
+            ("epochs", self.epochs >= 1, ">= 1"),
+            ("p", self.p > 0, "> 0"),
+            ("q", self.q > self.p, f"> p = {self.p!r}"),
+            ("eta_r", self.eta_r >= 0, ">= 0"),
+            ("gamma", self.gamma > 0, "> 0"),
+            ("beta", 0 < self.beta <= 1, "in (0, 1]"),
+            ("amount", 0 <= self.amount <= 1, "in [0, 1]"),
+            ("lr", self.lr > 0, "> 0"),
+            ("batch_size", self.batch_size >= 1, ">= 1"),
+            ("threads", self.threads is None or self.threads >= 1, ">= 1"),
+        ]
+        for name, ok, rule in checks:
+            if not ok:
+                raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _save(obj, path: Path) -> None:
+    _write_atomic(path, lambda tmp: torch.save(obj, tmp))
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_atomic(path, lambda tmp: tmp.write_text(text))
+
+
+def _cpu(tensors: dict) -> dict:
+    return {name: t.detach().to("cpu", copy=True) for name, t in tensors.items()}
+
+
+def _measure(fn, values: torch.Tensor, *args) -> Optional[float]:
+    """fn(values) as a float, or None where it is undefined (no entry or all zero)."""
+    if not bool(values.ne(0).any()):
+        return None
+    return float(fn(values, *args))
+
+
+def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) -> dict:
+    layers, kept_values = {}, []
+    for name, w in weights.items():
+        values = w[masks[name]]
+        kept_values.append(values)
+        layers[name] = {
+            "kept": values.numel(),
+            "total": w.numel(),
+            "pqi": _measure(pq_index, values, config.p, config.q),
+        }
+    flat = torch.cat(kept_values)
+    kept = sum(layer["kept"] for layer in layers.values())
+    total = sum(layer["total"] for layer in layers.values())
+    next_kept = sum(int(m.sum()) for m in next_masks.values())
+    return {
+        "iteration": t,
+        "method": config.method,
+        "model": config.model,
+        "dataset": config.dataset,
+        "scope": config.scope,
+        **{k: getattr(config, k) for k in ("p", "q", "eta_r", "gamma", "beta", "amount", "seed", "epochs")},
+        "kept": kept,
+        "total": total,
+        "kept_fraction": kept / total,
+        "pruned_count": kept - next_kept,
+        "accuracy_retrained": acc_retrained,
+        "accuracy_pruned": acc_pruned,
+        "pqi": _measure(pq_index, flat, config.p, config.q),
+        "gini": _measure(gini, flat),
+        "layers": layers,
+    }
+
+
+def _next_masks(config, weights, masks, dense):
+    if config.method == "sap":
+        return sap_masks(
+            weights, masks, scope=config.scope, p=config.p, q=config.q,
+            eta_r=config.eta_r, gamma=config.gamma, beta=config.beta,
+        )
+    ranked = dense if config.method == "oneshot" else weights
+    return fixed_ratio_masks(ranked, masks, scope=config.scope, amount=config.amount)
+
+
+def _read_results(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if line["iteration"] != i:
+            raise ValueError(f"{path}: line {i + 1} is iteration {line['iteration']}, expected {i}")
+    return lines
+
+
+def _check_resumable(out: Path, config: ExperimentConfig) -> None:
+    saved = json.loads((out / "config.json").read_text())["settings"]
+    current = dataclasses.asdict(config)
+    changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
+    if changed:
+        diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
+        raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    out,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    on_epoch: Optional[Callable[[int, int], None]] = None,
+) -> list[dict]:
+    """Run (or, with ``resume``, continue) the experiment into the folder ``out``; return all
+    results lines.  ``on_epoch(t, e)`` is called after each training epoch (a hook for tests
+    and monitoring)."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    results_path, init_path = out / "results.jsonl", out / "init.pt"
+    if not resume and (results_path.exists() or init_path.exists()):
+        raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
+    if resume and (out / "config.json").exists():
+        _check_resumable(out, config)
+    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+
+    device = resolve_device(config.device)
+    threads = config.threads or (1 if device.type == "cpu" else None)
+    previous_threads = torch.get_num_threads()
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
+        _write_text(
+            out / "config.json",
+            json.dumps(
+                {
+                    "settings": dataclasses.asdict(config),
+                    "resolved_device": str(device),
+                    "threads": torch.get_num_threads(),
+                    "torch": torch.__version__,
+                    "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
+                    "in_shape": list(dataset.in_shape),
+                    "classes": dataset.classes,
+                    "train_size": dataset.x_train.shape[0],
+                    "test_size": dataset.x_test.shape[0],
+                },
+                indent=2,
+            )
+            + "\n",
+        )
+        torch.manual_seed(config.seed)
+        model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
+        if init_path.exists():
+            model.load_state_dict(torch.load(init_path, map_location=device))
+        else:
+            _save(_cpu(model.state_dict()), init_path)
+        w_init = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        params = dict(model.named_parameters())
+        names = prunable_names(model)
+
+        results = _read_results(results_path)
+        masks = {n: torch.ones_like(params[n], dtype=torch.bool) for n in names}
+        dense = None
+        if results:
+            last = torch.load(out / "checkpoints" / f"iter_{len(results) - 1}.pt", map_location=device)
+            masks = last["next_masks"]
+            if config.method == "oneshot":
+                first = torch.load(out / "checkpoints" / "iter_0.pt", map_location=device)
+                dense = {n: first["state_dict"][n] for n in names}
+
+        steps = math.ceil(dataset.x_train.shape[0] / config.batch_size) * config.epochs
+        bar = tqdm(
+            total=(config.iterations - len(results)) * config.epochs,
+            file=sys.stderr,
+            disable=not progress,
+            desc=f"{config.method}/{config.model}/{config.dataset}",
+        )
+        for t in range(len(results), config.iterations):
+            model.load_state_dict(w_init)
+            pairs = [(params[n], masks[n]) for n in names]
+            with torch.no_grad():
+                for param, mask in pairs:
+                    param.mul_(mask)
+            optimizer, schedule = make_optimizer(
+                model, lr=config.lr, momentum=config.momentum, nesterov=config.nesterov,
+                weight_decay=config.weight_decay, total_steps=steps,
+            )
+            kept_fraction = sum(int(m.sum()) for m in masks.values()) / sum(m.numel() for m in masks.values())
+            for e in range(config.epochs):
+                train_epoch(
+                    model, optimizer, schedule, dataset.x_train, dataset.y_train,
+                    batch_size=config.batch_size, generator=epoch_generator(config.seed, t, e),
+                    masks=pairs,
+                )
+                bar.update()
+                bar.set_postfix(iteration=t, epoch=e, kept=f"{kept_fraction:.4f}")
+                if on_epoch is not None:
+                    on_epoch(t, e)
+            acc_retrained = accuracy(model, dataset.x_test, dataset.y_test)
+            weights = {n: params[n].detach() for n in names}
+            if config.method == "oneshot" and dense is None:
+                dense = {n: w.clone() for n, w in weights.items()}
+            next_masks = {
+                n: torch.as_tensor(m, device=device, dtype=torch.bool)
+                for n, m in _next_masks(config, weights, masks, dense).items()
+            }
+            acc_pruned = accuracy(
+                model, dataset.x_test, dataset.y_test,
+                parameters={n: weights[n] * next_masks[n] for n in names},
+            )
+            line = _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned)
+            bar.set_postfix(iteration=t, accuracy=f"{acc_retrained:.4f}", kept=f"{kept_fraction:.4f}")
+            _save(
+                {"state_dict": _cpu(model.state_dict()), "masks": _cpu(masks), "next_masks": _cpu(next_masks)},
+                out / "checkpoints" / f"iter_{t}.pt",
+            )
+            results.append(line)
+            _write_text(results_path, "".join(json.dumps(r) + "\n" for r in results))
+            masks = next_masks
+        bar.close()
+        return results
+    finally:
+        torch.set_num_threads(previous_threads)

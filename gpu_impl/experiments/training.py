@@ -1,0 +1,80 @@
+"""Masked SGD training and evaluation on a device-resident dataset.
+
+Recipe of Diao et al. (2023): SGD, lr 0.1, momentum 0.9, Nesterov, weight decay 5e-4, cosine
+learning-rate schedule, batch 250.  The cosine schedule is stepped per batch over the
+iteration's E epochs (lr_k = lr/2 (1 + cos(pi k / K)), K = E x batches per epoch), so short
+iterations (E = 1 to 3) still anneal.
+
+Masking: pruned weights stay exactly zero.  After ``backward`` the gradients of the prunable
+tensors are multiplied by their masks (so momentum buffers of pruned entries stay zero), and
+after each optimizer step the weights are multiplied by their masks again (weight decay of a
+zero weight is zero, so this only guards against any other update).  The masks live on the
+model's device: no host <-> device copy per step.
+
+Determinism: the batch order of epoch e of iteration t is a ``torch.randperm`` drawn from a
+CPU generator seeded with (seed, t, e) (``epoch_generator``), so an iteration replays exactly
+whether it runs in one process or after ``--resume``; there is no other randomness in
+training (no dropout, no augmentation).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+
+def epoch_generator(seed: int, iteration: int, epoch: int) -> torch.Generator:
+    """The CPU generator of the batch order of one epoch."""
+    state = np.random.SeedSequence([seed, iteration, epoch]).generate_state(2, dtype=np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
+def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
+    """SGD and its per-batch cosine schedule over ``total_steps`` steps."""
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda k: 0.5 * (1 + math.cos(math.pi * min(k, total_steps) / total_steps))
+    )
+    return optimizer, schedule
+
+
+def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None):
+    """One epoch over (x, y) in the order drawn from ``generator``.  ``masks``: a list of
+    (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
+    model.train()
+    order = torch.randperm(x.shape[0], generator=generator).to(x.device)
+    for start in range(0, x.shape[0], batch_size):
+        batch = order[start : start + batch_size]
+        loss = F.cross_entropy(model(x[batch]), y[batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if masks is not None:
+            for param, mask in masks:
+                param.grad.mul_(mask)
+        optimizer.step()
+        schedule.step()
+        if masks is not None:
+            with torch.no_grad():
+                for param, mask in masks:
+                    param.mul_(mask)
+
+
+@torch.no_grad()
+def accuracy(model, x, y, *, batch_size=1000, parameters=None) -> float:
+    """Top-1 accuracy (a fraction in [0, 1]) of ``model`` in eval mode; ``parameters``
+    optionally overrides some parameters by name (``torch.func.functional_call``)."""
+    model.eval()
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for start in range(0, x.shape[0], batch_size):
+        inputs = x[start : start + batch_size]
+        if parameters is None:
+            logits = model(inputs)
+        else:
+            logits = torch.func.functional_call(model, parameters, (inputs,), strict=False)
+        correct += (logits.argmax(1) == y[start : start + batch_size]).sum()
+    return correct.item() / x.shape[0]

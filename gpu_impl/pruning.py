@@ -1,0 +1,199 @@
+r"""PQI-bound, SAP (Algorithm 1 of Diao et al., ICLR 2023) and fixed-ratio pruning on torch
+tensors (SPEC §2, §3).
+
+``pqi_bound`` and ``sap_prune_count`` are batched like ``gpu_impl.measures`` (``dim``,
+``mask``).  ``sap_masks`` and ``fixed_ratio_masks`` prune mappings name -> tensor by scope:
+
+* ``"global"``: one group, every unmasked entry of every tensor;
+* ``"layer"``: one group per tensor;
+* ``"neuron"``: one group per index along axis 0 of each tensor (a row of a Linear weight, an
+  output channel of a Conv weight; a 0-d or 1-D tensor is one group), all groups of a tensor
+  handled by one batched count and one row-wise sort.
+
+In each group the c smallest-magnitude unmasked entries are pruned; among equal magnitudes the
+entries first in group order (C-order flattening of each tensor, tensors in the mapping's
+order) go first: a stable sort of the magnitudes, masked entries keyed +inf.  Counts are
+computed in float64, so a count can differ by one from the exact integer of ``reference`` only
+when the exact real lies within float64 rounding of an integer (or, for ``round``, of a
+half-integer).  Parameters are read as Python floats: ``beta=0.7`` is the double just below
+7/10, whose product with 10 rounds to 7.0 in float64 (the reference, exact, says 6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import torch
+
+from . import _core
+
+#: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
+SCOPES = ("global", "layer", "neuron")
+
+
+def _log_retained(rows: _core.Rows, p: float, q: float, eta_r: float):
+    """(log r per slice, d per slice, max |w| per slice); r is meaningless for zero slices."""
+    top = _core.slice_maxima(rows)
+    s_p, s_q = _core.power_sums(rows, top, (p, q))
+    gap = q - p
+    log_r = (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
+    return log_r, rows.count(), top
+
+
+def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
+    r"""Theorem 2's lower bound on the retained count, per slice (a real number):
+
+        r = d (1 + eta_r)^{-q/(q-p)} (1 - I_{p,q}(w))^{qp/(q-p)}
+          = (1 + eta_r)^{-q/(q-p)} s_p^{q/(q-p)} / s_q^{p/(q-p)},
+
+    the second, cancellation-free form with the scaled power sums s_t = sum_i (|w_i|/M)^t,
+    M = max |w_i| (r is invariant under that scaling), evaluated through logarithms so that no
+    power overflows.  Returns a float64 tensor; ValueError as ``pq_index`` and for eta_r < 0.
+    """
+    p, q = _core.p_and_q(p, q)
+    eta_r = _core.non_negative(eta_r, "eta_r")
+    rows = _core.as_rows(w, dim, mask)
+    log_r, count, top = _log_retained(rows, p, q, eta_r)
+    _core.require_defined(rows, count, top, "pqi_bound")
+    return rows.shape_result(torch.exp(log_r))
+
+
+def _sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float, float]:
+    p, q = _core.p_and_q(p, q)
+    return (p, q, _core.non_negative(eta_r, "eta_r"), _core.positive(gamma, "gamma"),
+            _core.in_unit_interval(beta, "beta", open_low=True))
+
+
+def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
+    """floor(min(gamma (d - r), d beta)) per slice (int64, B); 0 for empty or all-zero slices."""
+    log_r, count, top = _log_retained(rows, p, q, eta_r)
+    d = count.to(_core.ACC)
+    value = torch.minimum(gamma * (d - torch.exp(log_r)), d * beta)
+    counts = torch.floor(value).clamp_min_(0).to(torch.int64)
+    return torch.where((count > 0) & (top > 0), counts, 0)
+
+
+def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, mask=None) -> torch.Tensor:
+    r"""SAP's prune count per slice (Algorithm 1):
+
+        c = floor(d min(gamma (1 - r/d), beta)) = floor(min(gamma (d - r), d beta)),
+
+    r = ``pqi_bound(w, p, q, eta_r)`` of the slice's unmasked entries, d their number.  Returns
+    an int64 tensor (0-d for ``dim=None``) with 0 <= c <= floor(d beta); a slice with no
+    unmasked entry, or only zeros, gets 0 (it prunes nothing).  Computed in float64: the
+    result can be off by one from the exact count (``reference.sap_prune_count``) only when
+    gamma (d - r) or d beta lies within float64 rounding error of an integer.  ValueError for
+    an empty tensor, NaN/inf entries, p <= 0, q <= p, eta_r < 0, gamma <= 0, beta outside (0, 1].
+    """
+    params = _sap_parameters(p, q, eta_r, gamma, beta)
+    rows = _core.as_rows(w, dim, mask)
+    return rows.shape_result(_sap_counts(rows, *params))
+
+
+# --- masks ---------------------------------------------------------------------------------
+
+
+def _tensors(weights, masks) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    """Validated (name, weights, mask) triples in the order of ``weights``."""
+    for arg, value in (("weights", weights), ("masks", masks)):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{arg} must be a mapping name -> tensor, got {type(value).__name__}")
+    if set(weights) != set(masks):
+        missing = [k for k in weights if k not in masks]
+        extra = [k for k in masks if k not in weights]
+        raise ValueError(f"masks must have the keys of weights: missing {missing}, unexpected {extra}")
+    out = []
+    for name in weights:
+        label = f"weights[{name!r}]"
+        w = _core.weights_tensor(weights[name], label, allow_empty=True)
+        _core.require_finite(w, label)
+        mask = _core.mask_tensor(masks[name], w, f"masks[{name!r}]")
+        out.append((name, w, mask))
+    return out
+
+
+def _group_rows(w: torch.Tensor, scope: str) -> torch.Tensor:
+    """``w`` as (groups, entries) for the "layer" or "neuron" scope (C order within a group)."""
+    if scope == "neuron" and w.dim() >= 2:
+        return w.reshape(w.shape[0], math.prod(w.shape[1:]))
+    return w.reshape(1, w.numel())
+
+
+def _prune_smallest(w: torch.Tensor, mask: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """Row-wise: clear the ``counts[i]`` smallest |w| among row i's unmasked entries (stable)."""
+    key = w.abs()
+    if key.dtype in (torch.float16, torch.bfloat16):
+        key = key.float()
+    order = torch.sort(key.masked_fill(~mask, math.inf), dim=1, stable=True).indices
+    ranks = torch.arange(w.shape[1], device=w.device)[None, :]
+    pruned = torch.zeros_like(mask).scatter_(1, order, ranks < counts[:, None])
+    return mask & ~pruned
+
+
+def _prune(weights, masks, scope: str, count) -> dict:
+    """New masks: in each group of ``scope``, prune ``count(rows)`` smallest unmasked entries,
+    ``count`` mapping a (groups, entries) ``_core.Rows`` to int64 counts per group."""
+    tensors = _tensors(weights, masks)
+    if not isinstance(scope, str) or scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got scope={scope!r}")
+
+    def step(w, mask):
+        if w.numel() == 0:
+            return mask.clone()
+        rows = _core.as_rows(w, 1, mask)
+        return _prune_smallest(rows.rows, rows.mask, count(rows))
+
+    if scope != "global":
+        return {name: step(_group_rows(w, scope), _group_rows(mask, scope)).reshape(mask.shape)
+                for name, w, mask in tensors}
+    if not tensors:
+        return {}
+    device = tensors[0][1].device
+    dtype = torch.float32
+    for _, w, _ in tensors:
+        dtype = torch.promote_types(dtype, w.dtype)
+    flat_w = torch.cat([w.reshape(-1).to(device=device, dtype=dtype) for _, w, _ in tensors])[None, :]
+    flat_mask = torch.cat([mask.reshape(-1).to(device) for _, _, mask in tensors])[None, :]
+    new = step(flat_w, flat_mask)[0].split([mask.numel() for _, _, mask in tensors])
+    return {name: part.reshape(mask.shape).to(mask.device) for (name, _, mask), part in zip(tensors, new)}
+
+
+def sap_masks(weights, masks, *, scope, p=0.5, q=1.0, eta_r=0, gamma=1, beta=0.9) -> dict:
+    r"""One SAP pruning step: in every group of ``scope`` prune the
+
+        c_t = floor(d_t min(gamma (1 - r_t/d_t), beta))     (``sap_prune_count``)
+
+    smallest-magnitude unmasked entries, d_t = the group's unmasked count, r_t its PQI-bound.
+
+    ``weights``, ``masks``: mappings name -> tensor (same keys and shapes; masks bool, True =
+    kept).  Scopes, ties and counts: module docstring.  A group with no unmasked entry, or
+    whose unmasked entries are all zero, prunes nothing.  Returns new bool masks, each on its
+    weight tensor's device, keys in the order of ``weights``; already-pruned entries stay
+    pruned (the "global" group is ranked on the first tensor's device, in the promoted dtype,
+    at least float32).  Every weight entry, masked or not, must be finite (ValueError naming
+    it).
+    """
+    params = _sap_parameters(p, q, eta_r, gamma, beta)
+    return _prune(weights, masks, scope, lambda rows: _sap_counts(rows, *params))
+
+
+def fixed_ratio_masks(weights, masks, *, scope, amount=0.2) -> dict:
+    r"""One fixed-ratio pruning step (One-shot, Lottery ticket): in every group of ``scope``
+    prune the
+
+        c_t = round(amount d_t)      (half to even)
+
+    smallest-magnitude unmasked entries, d_t = the group's unmasked count.  amount d_t is the
+    float64 product, rounded half to even as Python's ``round(amount * d_t)`` and
+    ``torch.nn.utils.prune`` do (``amount=0.3``, d_t = 5: the product is 1.5, so 2 entries go;
+    the exact reference says 1).  An all-zero group is pruned like any other (SPEC §2).  One-shot
+    ranks by the dense weights w_0, Lottery ticket by w_t: the caller passes the weights to
+    rank.  Arguments and result as in ``sap_masks``; ValueError for amount outside [0, 1].
+    """
+    amount = _core.in_unit_interval(amount, "amount", open_low=False)
+
+    def count(rows):
+        return torch.round(amount * rows.count().to(_core.ACC)).to(torch.int64)
+
+    return _prune(weights, masks, scope, count)

@@ -1,0 +1,38 @@
+"""``sparsity-oracle prove``: check every proof obligation with sympy (SPEC §5, §6)."""
+
+from __future__ import annotations
+
+import json
+
+HELP = "check the PQI paper's theorems step by step with sympy (proved / refuted / open)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help='print a JSON list of {"id", "claim", "assumptions", "status", "counterexample"}')
+
+
+def _table(results) -> str:
+    rows = [("id", "status", "claim", "assumptions")]
+    rows += [(r.id, r.status, r.claim, "; ".join(r.assumptions)) for r in results]
+    width_id = max(len(row[0]) for row in rows)
+    width_status = max(len(row[1]) for row in rows)
+    lines = [f"{a:<{width_id}}  {b:<{width_status}}  {c}\n{'':<{width_id}}  {'':<{width_status}}  [{d}]"
+             for a, b, c, d in rows]
+    regressions = [r.id for r in results if r.status != r.expected]
+    summary = {status: sum(r.status == status for r in results) for status in ("proved", "refuted", "open")}
+    lines.append(", ".join(f"{n} {status}" for status, n in summary.items())
+                 + (f"; REGRESSIONS (status != expected): {', '.join(regressions)}" if regressions else ""))
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    """Exit status 1 when an obligation's status differs from its recorded expected status."""
+    import proofs
+
+    results = proofs.check_all()
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], indent=2))
+    else:
+        print(_table(results))
+    return int(any(r.status != r.expected for r in results))

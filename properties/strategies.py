@@ -1,0 +1,201 @@
+"""Hypothesis strategies for fuzzing sparsity measures (public, SPEC §4).
+
+Every vector strategy yields a ``list[float]`` of non-negative float64 entries, length >= 2, not
+all zero.  Floats are exact binary rationals, so a vector from here can be fed both to a float
+implementation and (read exactly) to ``reference``.
+
+Vector shapes (``vectors`` mixes them all; each is also public):
+
+* ``small_integer_vectors``: entries 0..16 (first, so counterexamples shrink to readable ones);
+* ``generic_entries``: hypothesis' own float draws on [0, 1e300] (edge-biased: 0, subnormals,
+  powers of two, huge values);
+* ``heavy_tail_vectors``: log-uniform magnitudes over 2**-1000 .. 2**1000 (about 1e-300 ..
+  1e300) mixed with exact zeros;
+* ``sparse_vectors``: mostly exact zeros, a few non-zero entries;
+* ``near_constant_vectors``: one value perturbed by a few ulps (or exactly constant);
+* ``dominant_vectors``: one dominant entry and a tail 2**-20 .. 2**-1000 times smaller;
+* ``grid_vectors``: integers below 2**24 times one common power of two.  Sums, differences and
+  small dyadic multiples of such entries are again exact float64 values, which lets a float-only
+  implementation be judged on exactly the transformed vector (see ``properties.predicates``).
+
+Lengths: most draws have 2..8 entries; one draw in ten is long (9..max_size).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+#: Mantissa bits of a ``grid_vectors`` entry: sums and 8-bit dyadic multiples stay below 2**53.
+GRID_BITS = 24
+#: Default longest vector.
+MAX_SIZE = 1000
+
+__all__ = [
+    "GRID_BITS",
+    "MAX_SIZE",
+    "dominant_vectors",
+    "generic_entries",
+    "grid_vectors",
+    "heavy_tail_vectors",
+    "indices",
+    "log_uniform",
+    "near_constant_vectors",
+    "pq_pairs",
+    "scales",
+    "sizes",
+    "small_integer_vectors",
+    "sparse_vectors",
+    "transfer_fractions",
+    "vectors",
+]
+
+
+def log_uniform(min_exp: int, max_exp: int) -> st.SearchStrategy[float]:
+    """Positive floats m * 2**e, m in [0.5, 1), e uniform in [min_exp, max_exp] (may underflow to 0
+    below 2**-1074)."""
+    return st.builds(math.ldexp, st.floats(0.5, 1.0, exclude_max=True), st.integers(min_exp, max_exp))
+
+
+@st.composite
+def sizes(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> int:
+    """A vector length: usually short (min_size..8), one draw in ten long (up to max_size)."""
+    short_max = max(min_size, min(8, max_size))
+    if max_size > short_max and draw(st.integers(0, 9)) == 0:
+        return draw(st.integers(short_max + 1, max_size))
+    return draw(st.integers(min_size, short_max))
+
+
+def _lists(entries, min_size, max_size):
+    return sizes(min_size, max_size).flatmap(lambda n: st.lists(entries, min_size=n, max_size=n))
+
+
+def generic_entries(min_size: int = 2, max_size: int = MAX_SIZE) -> st.SearchStrategy[list[float]]:
+    """Hypothesis' default float draws on [0, 1e300], subnormals included."""
+    return _lists(st.floats(0.0, 1e300), min_size, max_size)
+
+
+def small_integer_vectors(min_size: int = 2, max_size: int = MAX_SIZE) -> st.SearchStrategy[list[float]]:
+    """Entries in 0..16 (as floats): readable shrink targets."""
+    return _lists(st.integers(0, 16).map(float), min_size, max_size)
+
+
+def heavy_tail_vectors(min_size: int = 2, max_size: int = MAX_SIZE) -> st.SearchStrategy[list[float]]:
+    """Log-uniform magnitudes over about 1e-300 .. 1e300, with exact zeros mixed in."""
+    return _lists(st.one_of(st.just(0.0), log_uniform(-1000, 1000)), min_size, max_size)
+
+
+@st.composite
+def sparse_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
+    """Mostly exact zeros: 1..3 non-zero entries (log-uniform over 2**-60..2**60) at random places."""
+    n = draw(sizes(min_size, max_size))
+    places = draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=min(3, n)))
+    out = [0.0] * n
+    for k in sorted(places):
+        out[k] = draw(log_uniform(-60, 60))
+    return out
+
+
+@st.composite
+def near_constant_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
+    """A base value b (2**-60..2**60) with entries b * (1 + k 2**-50), k in -4..4 (k = 0: exact b)."""
+    n = draw(sizes(min_size, max_size))
+    base = draw(log_uniform(-60, 60))
+    steps = draw(st.lists(st.integers(-4, 4), min_size=n, max_size=n))
+    return [base * (1 + k * 2.0**-50) for k in steps]
+
+
+@st.composite
+def dominant_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
+    """One dominant entry D (2**0..2**60) at a random index and a tail D 2**-r, r in 20..1000."""
+    n = draw(sizes(min_size, max_size))
+    top = draw(log_uniform(1, 60))
+    tail = [math.ldexp(top * draw(st.floats(0.5, 1.0)), -draw(st.integers(20, 1000))) for _ in range(n - 1)]
+    at = draw(st.integers(0, n - 1))
+    return tail[:at] + [top] + tail[at:]
+
+
+@st.composite
+def grid_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
+    """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in -1074..960.
+
+    Zeros are frequent (m_k = 0 is a favoured draw).  Sums and differences of entries, and their
+    products with 8-bit dyadic factors 2**-10..2**10, are again exact float64 values.
+    """
+    n = draw(sizes(min_size, max_size))
+    exponent = draw(st.integers(-1074, 960))
+    mantissas = draw(
+        st.lists(st.one_of(st.just(0), st.integers(1, 2**GRID_BITS - 1)), min_size=n, max_size=n)
+    )
+    return [math.ldexp(m, exponent) for m in mantissas]
+
+
+def vectors(min_size: int = 2, max_size: int = MAX_SIZE, *, grid_only: bool = False) -> st.SearchStrategy[list[float]]:
+    """Non-negative float64 vectors, not all zero, reaching the hard cases (module docstring).
+
+    ``grid_only=True`` draws only small-integer and grid vectors (for float-only implementations, whose inputs
+    must stay exact under the property's transformation).
+    """
+    if grid_only:
+        shapes = st.one_of(small_integer_vectors(min_size, max_size), grid_vectors(min_size, max_size))
+    else:
+        shapes = st.one_of(
+            small_integer_vectors(min_size, max_size),
+            grid_vectors(min_size, max_size),
+            generic_entries(min_size, max_size),
+            heavy_tail_vectors(min_size, max_size),
+            sparse_vectors(min_size, max_size),
+            near_constant_vectors(min_size, max_size),
+            dominant_vectors(min_size, max_size),
+        )
+    return shapes.filter(any)
+
+
+def indices(n: int) -> st.SearchStrategy[int]:
+    """An index into a vector of length n."""
+    return st.integers(0, n - 1)
+
+
+def dyadic_fractions() -> st.SearchStrategy[Fraction]:
+    """k / 256 for k in 1..255: a transfer fraction that keeps grid arithmetic exact."""
+    return st.integers(1, 255).map(lambda k: Fraction(k, 256))
+
+
+def transfer_fractions(*, dyadic_only: bool = False) -> st.SearchStrategy[Fraction]:
+    """t in the open interval (0, 1), exact: the Robin Hood transfer alpha = t (c_i - c_j) / 2.
+
+    Reaches both ends (2**-1074 .. 1 - 2**-53) and non-dyadic rationals (1/3);
+    ``dyadic_only`` restricts to k / 256.
+    """
+    if dyadic_only:
+        return dyadic_fractions()
+    return st.one_of(
+        dyadic_fractions(),
+        st.floats(0.0, 1.0, exclude_min=True, exclude_max=True).map(Fraction),
+        st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)).map(
+            lambda ab: Fraction(min(ab), max(ab) + 1)
+        ),
+    )
+
+
+def scales(*, dyadic_only: bool = False) -> st.SearchStrategy[Fraction]:
+    """Positive factors, exact: powers of two 2**-200..2**200, log-uniform floats over the same
+    range, and small-integer ratios a/b (non-dyadic, e.g. 1/3).  ``dyadic_only`` gives
+    k 2**j with k in 1..255 and j in -10..10, which keeps grid arithmetic exact."""
+    if dyadic_only:
+        return st.builds(lambda k, j: Fraction(k) * Fraction(2) ** j, st.integers(1, 255), st.integers(-10, 10))
+    return st.one_of(
+        st.integers(-200, 200).map(lambda j: Fraction(2) ** j),
+        log_uniform(-200, 200).map(Fraction),
+        st.tuples(st.integers(1, 1000), st.integers(1, 1000)).map(lambda ab: Fraction(*ab)),
+    )
+
+
+def pq_pairs() -> st.SearchStrategy[tuple[float, float]]:
+    """(p, q) with 0 < p < q, p and q below, at and above 1 (1 itself is a favoured draw)."""
+    landmarks = [0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0]
+    p = st.one_of(st.sampled_from(landmarks), st.floats(0.01, 4.0))
+    gap = st.one_of(st.sampled_from([1e-3, 0.5, 1.0, 2.0]), st.floats(1e-3, 4.0))
+    return st.tuples(p, gap).map(lambda pg: (pg[0], pg[0] + pg[1])).filter(lambda pq: 0 < pq[0] < pq[1])

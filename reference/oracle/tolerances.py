@@ -1,0 +1,164 @@
+r"""Error budgets of the oracle: the ONE place where tolerances live.
+
+An implementation is judged against the reference's (certified) value.  Every budget is
+
+    budget = SAFETY * u * kappa(input)  (+ u_out * |value| for the final rounding),
+
+u = the unit roundoff of the arithmetic the implementation must use, kappa = a condition
+number of the computation, computed from the input at hand.  ``SAFETY`` = 4 absorbs the
+small per-operation constants (1-2 ulp ``pow``/``log``/``exp``) that the derivations below
+count only roughly.
+
+Precisions (SPEC §3: accumulation in at least float32, float64 for float64 input)::
+
+    dtype      u (accumulation)   u_out (result)
+    float64    2**-53             2**-53
+    float32    2**-24             2**-24
+    float16    2**-24             2**-11
+    bfloat16   2**-24             2**-8
+
+Inputs are rounded to the implementation's dtype *before* the reference sees them, so input
+rounding costs nothing: the reference is evaluated on exactly the numbers the implementation
+received.
+
+Summation.  A sum of n non-negative terms, each with relative error e, computed by pairwise
+(cascade/tree) summation as numpy.sum, torch.sum and GPU reductions do, has relative error at
+most e + (ceil(log2 n) + 1) u = e + A(n) u  (Higham, Accuracy and Stability, §4.2).  The oracle
+requires summation of that quality: plain left-to-right accumulation (error (n - 1) u) of long
+float32 vectors can exceed the budget, and is reported.  The exception is the suffix sums of
+the pruning limit (a cumulative sum is sequential by nature): there A = D.
+
+Power sums S_t = sum_i |w_i|^t (t = p or q).  A careful implementation scales by M = max|w_i|
+(or works with logarithms) so that nothing overflows: y_i = (|w_i|/M)^t in (0, 1], with the
+largest y_i = 1, so S_t/M^t >= 1.  Evaluating y_i = exp(t log(|w_i|/M)) costs an absolute error
+of about u y_i |log y_i| <= u/e per term; relative to the sum, sum_i y_i |log y_i| / sum_i y_i is
+a weighted mean of log(1/y_i) with weights y_i, at most ln(n) by concavity.  Hence
+
+    rel. error of S_t/M^t  <=  P(n) u,    P(n) = A(n) + ln(n) + 3.
+
+PQ Index  I = 1 - R,  R = d^{1/q-1/p} S_p^{1/p} / S_q^{1/q}.  The root S^{1/t} divides a
+relative error by t, the power of d, the two roots and the division add 4 roundings, so R has
+relative error <= u ((1/p + 1/q) P(d) + 4) and I the absolute error
+
+    |I_impl - I| <= SAFETY u (1 - I) ((1/p + 1/q) P(d) + 4) + u_out |I|.
+
+The factor 1/p is real: at p = 0.1 the relative error of S_p is amplified tenfold.  Near I = 0
+(near-constant vectors) the budget is absolute, about u: 1 - I cannot be formed more exactly.
+
+Gini  G = 1 - 2 W / (N S),  W = sum_k c_(k) (N - k + 1/2),  S = sum_k c_k.  Sorting is exact
+and the weights N - k + 1/2 are exact, so W and S are sums of non-negative terms, each with
+relative error <= (A(N) + 1) u; 2W/(NS) = 1 - G lies in [1/N, 1] and the absolute error of G is
+at most (2 A(N) + 4) u.  The same absolute bound covers the other common form
+sum_k (2k - N - 1) c_(k) / (N S) (its error is relative to sum |terms| <= N S), so the budget
+is absolute (not scaled by 1 - G):
+
+    |G_impl - G| <= SAFETY u (2 A(N) + 4) + u_out |G|.
+
+PQI-bound  r = (1 + eta_r)^{-q/(q-p)} S_p^{q/(q-p)} / S_q^{p/(q-p)} (relative):
+
+    |r_impl - r| / r <= SAFETY u ((q + p)/(q - p) P(d) + q/(q - p) + 4) + u_out.
+
+The exponents q/(q-p), p/(q-p) amplify the power-sum errors: q -> p is ill-conditioned, and
+the budget says so.  (Evaluating d (1 - I)^{qp/(q-p)} instead gives the same factor.)
+
+Pruning limit  F(k) = sum_i lambda_i R_k^2 / (lambda_i R_k^2 + 2 eps).  R_k^2 is a suffix sum
+(relative error <= D u), y -> y/(y + c) does not amplify a relative error of y (its condition is
+c/(y + c) <= 1), each term costs 3 roundings and the sum A(D):
+
+    |F_impl(k) - F(k)| / F(k) <= rho_F = SAFETY u (D + A(D) + 4),
+    |R_impl - R| / R <= SAFETY u (D/2 + 2) + u_out       (the radius, a square root).
+
+Exact results: counts and masks.
+    A count is an exact integer (SPEC §2); an implementation computes it from a real y through
+    rounding, so the oracle admits exactly the integers the implementation could reach from a y'
+    within its error budget of y:
+    * SAP: y = min(gamma (d - r), d beta), c = floor(y).  With the certified enclosure [lo, hi] of
+      y's first branch (from the reference's certified pqi_bound), e_r = gamma r rho_r +
+      SAFETY u gamma d, and e_beta = SAFETY u d beta, the admitted counts are
+      floor(min(lo - e_r, d beta - e_beta)) .. floor(min(hi + e_r, d beta + e_beta)), clipped at 0:
+      a single integer unless y lies within e of an integer; then also the neighbour, and the
+      reference's own count is named in the report.  (beta = 0.7 is the double just below 7/10,
+      so d beta = 6.99999...: the reference says 6 and a float implementation may say 7.)
+    * fixed ratio: c = round(amount d) (half to even) of the exact product, or of the product as
+      the implementation's dtype computes it (one correctly rounded multiplication: float64, and
+      float32 for a float32 implementation).  An exactly representable half-integer product is
+      therefore never ambiguous.
+    * pruning limit: k* = min{k : k >= F(k)}; the admitted k are those between
+      min{k : k >= (1 - rho_F) F(k)} and min{k : k >= (1 + rho_F) F(k)}.
+    Masks must match *exactly*: in every group the number of newly pruned entries must be an
+    admitted count c, and the pruned set must be exactly the reference's choice for that c (the
+    c smallest unmasked magnitudes, ties first in group order, SPEC §1), with every
+    already-pruned entry still pruned.  Magnitude comparisons are exact in any binary format, so
+    there is no tolerance on which entries go.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: Multiplier on every derived bound (per-operation constants of pow/log/exp, see above).
+SAFETY = 4
+
+_UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+
+#: The dtypes an implementation may declare (``DTYPE``), in decreasing precision.
+DTYPES = tuple(_UNIT_ROUNDOFF)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Unit roundoffs of an implementation's dtype: accumulation ``u`` and result ``u_out``."""
+
+    dtype: str
+    u: float
+    u_out: float
+
+    @classmethod
+    def of(cls, dtype: str) -> "Precision":
+        if dtype not in _UNIT_ROUNDOFF:
+            raise ValueError(f"DTYPE must be one of {DTYPES}, got DTYPE={dtype!r}")
+        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype])
+
+
+def summation_factor(n: int) -> float:
+    """A(n) = ceil(log2 n) + 1: pairwise summation of n non-negative terms."""
+    return math.ceil(math.log2(max(n, 1))) + 1
+
+
+def power_sum_factor(n: int) -> float:
+    """P(n) = A(n) + ln(n) + 3: relative error of a scaled power sum, in units of u."""
+    return summation_factor(n) + math.log(max(n, 1)) + 3
+
+
+def pq_index_budget(prec: Precision, d: int, p: float, q: float, value: float) -> float:
+    """Absolute error budget of I_{p,q} on a vector of length d whose exact PQI is ``value``."""
+    kappa = (1 - value) * ((1 / p + 1 / q) * power_sum_factor(d) + 4)
+    return SAFETY * prec.u * kappa + prec.u_out * abs(value)
+
+
+def gini_budget(prec: Precision, n: int, value: float) -> float:
+    """Absolute error budget of the Gini index of n entries."""
+    return SAFETY * prec.u * (2 * summation_factor(n) + 4) + prec.u_out * abs(value)
+
+
+def pqi_bound_relative_budget(prec: Precision, d: int, p: float, q: float) -> float:
+    """Relative error budget of the PQI-bound r."""
+    gap = q - p
+    kappa = (q + p) / gap * power_sum_factor(d) + q / gap + 4
+    return SAFETY * prec.u * kappa + prec.u_out
+
+
+def limit_relative_budget(prec: Precision, d: int) -> float:
+    """rho_F: relative error budget of F(k) of the pruning limit on D = d weights."""
+    return SAFETY * prec.u * (d + summation_factor(d) + 4)
+
+
+def radius_relative_budget(prec: Precision, d: int) -> float:
+    """Relative error budget of the radius R_{k*} of the pruning limit."""
+    return SAFETY * prec.u * (d / 2 + 2) + prec.u_out
+
+
+def product_error(prec: Precision, value: float) -> float:
+    """Error budget of a short product of exact factors (d beta, gamma d): SAFETY u |value|."""
+    return SAFETY * prec.u * abs(value)
