@@ -227,14 +227,7 @@ def pruning_limit(magnitudes, spectrum, eps, *, negative="abs", eta=None, dps=50
             return k >= sum(coef * lam * r2 / (lam * r2 + 2 * eps) for coef, lam in terms)
         return decided > 0
 
-    low, high = 0, d
-    while low < high:
-        mid = (low + high) // 2
-        if satisfied(mid):
-            high = mid
-        else:
-            low = mid + 1
-    kept = low
+    kept = first_satisfied(d, satisfied)
 
     def fraction(value: Fraction):
         return refine(lambda bits: interval(value), dps, False, exact_zero=value == 0)
@@ -318,3 +311,16 @@ def quadratic_limit(weights, hessian, eps) -> int:
                         form[r][c] -= factor * form[i][c]
     minima.append(form[d][d])
     return next(k for k, value in enumerate(minima) if value / 2 <= eps)
+
+
+def first_satisfied(d: int, satisfied) -> int:
+    """The smallest k in 0..d with ``satisfied(k)``, for a predicate monotone in k (bisection;
+    ``satisfied(d)`` is assumed)."""
+    low, high = 0, d
+    while low < high:
+        mid = (low + high) // 2
+        if satisfied(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low

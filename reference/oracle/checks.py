@@ -15,6 +15,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from ..limit import first_satisfied
 from . import tolerances as tol
 from .adapters import Implementation, as_implementation
 from .cases import Case
@@ -311,17 +312,6 @@ def _limit_f(magnitudes: np.ndarray, spectrum: np.ndarray, eps: float):
     return f, tails
 
 
-def _first(d: int, satisfied) -> int:
-    low, high = 0, d
-    while low < high:
-        mid = (low + high) // 2
-        if satisfied(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return low
-
-
 def _check_pruning_limit(impl, case, kwargs, got):
     from reference.limit import pruning_limit
 
@@ -329,8 +319,8 @@ def _check_pruning_limit(impl, case, kwargs, got):
     d = len(m)
     rho = tol.limit_relative_budget(impl.precision, d)
     f, tails = _limit_f(m, s, eps)
-    k_lo = _first(d, lambda k: k >= (1 - rho) * f(k))
-    k_hi = _first(d, lambda k: k >= (1 + rho) * f(k))
+    k_lo = first_satisfied(d, lambda k: k >= (1 - rho) * f(k))
+    k_hi = first_satisfied(d, lambda k: k >= (1 + rho) * f(k))
     kept = getattr(got, "kept", got)
     kept = kept.item() if hasattr(kept, "item") else kept
     problems = []
