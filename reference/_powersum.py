@@ -5,7 +5,9 @@ precision (set by ``_precision.precision``).  Two evaluations, the second checke
 first by the tests:
 
 * ``direct_power_sum``: one interval power per entry.  Obviously right; used for inputs that are
-  not all float64 (Fractions, huge ints, long mpf) and as the test oracle.
+  not all float64 (Fractions, huge ints, long mpf), for short vectors and at precisions where
+  the series below grows long (``DYADIC_MIN_ENTRIES``, ``DYADIC_MAX_TERMS``), and as the test
+  oracle.
 * the dyadic kernel, for float64 magnitudes.  Write each non-zero magnitude exactly as
   ``x = (a 2^s + b) 2^E`` with ``a`` its top ``t = table_bits(n)`` bits, so ``u = b / (a 2^s) < 2^(1-t)``
   and
@@ -28,7 +30,8 @@ first by the tests:
 from __future__ import annotations
 
 from fractions import Fraction
-from math import factorial
+from itertools import count
+from math import factorial, frexp, inf, nextafter
 
 import numpy as np
 from mpmath import iv
@@ -45,11 +48,18 @@ def table_bits(n: int) -> int:
     return min(12, max(4, n.bit_length() // 2))
 
 
+#: The dyadic kernel is used for at least this many entries and at most this many series terms;
+#: beyond, its moments (K^2 limb passes) cost more than one interval power per entry
+#: (measured: 20 000 entries at 1024 bits, 168 terms: 4.3 s against 2.4 s).
+DYADIC_MIN_ENTRIES = 64
+DYADIC_MAX_TERMS = 96
+
+
 def power_sum(m: Magnitudes, p: Fraction) -> "iv.mpf":
     """Enclosure of sum_i |w_i|^p (p > 0; 0^p = 0)."""
-    if m.array is None:
-        return direct_power_sum(m, p)
-    return dyadic_power_sum(m.dyadic, p)
+    if m.array is not None and len(m) >= DYADIC_MIN_ENTRIES and _layout(m.dyadic, p)[3] <= DYADIC_MAX_TERMS:
+        return dyadic_power_sum(m.dyadic, p)
+    return direct_power_sum(m, p)
 
 
 def direct_power_sum(m: Magnitudes, p: Fraction) -> "iv.mpf":
@@ -62,35 +72,44 @@ def direct_power_sum(m: Magnitudes, p: Fraction) -> "iv.mpf":
     return total
 
 
-def _binomial(p: Fraction, k: int) -> Fraction:
-    out = Fraction(1)
-    for j in range(k):
-        out *= (p - j) / (j + 1)
-    return out
-
-
 def _terms(p: Fraction, u_bits: int, prec: int) -> tuple[int, Fraction]:
-    """(K, eps): series length and relative truncation bound for u < 2^-u_bits."""
+    """(K, eps): series length and relative truncation bound for u < 2^-u_bits.
+
+    |C(p, k)| <= c 2^e, with c < 1 a float built factor by factor, every product rounded up
+    (``nextafter``) and renormalised by ``frexp`` (exact), so eps = c 2^(e - u_bits K) bounds
+    |C(p, K)| u^K rigorously at a cost independent of p's denominator and of ``prec``.
+    """
     if p.denominator == 1:
         return int(p) + 1, Fraction(0)
-    k = max(1, int(p) + 1)
-    while True:
-        eps = abs(_binomial(p, k)) / Fraction(2) ** (u_bits * k)
-        if eps <= Fraction(1, 2 ** (prec + 8)):
-            return k, eps
-        k += 1
+    c, e = 1.0, 0
+    for k in count():
+        if k > p and e <= u_bits * k - prec - 8:
+            return k, Fraction(c) * Fraction(2) ** (e - u_bits * k)
+        c, shift = frexp(_up(c * _up(float(abs(p - k) / (k + 1)))))
+        e += shift
+
+
+def _up(x: float) -> float:
+    """The next float above x: an upper bound of the real that x rounds (to nearest)."""
+    return nextafter(x, inf)
+
+
+def _layout(x: _dyadic.Dyadic, p: Fraction) -> tuple[int, int, int, Fraction]:
+    """(table bits t, remainder bits s, series length K, truncation bound eps) at iv.prec."""
+    bits_a = table_bits(len(x.mantissa))
+    shift = max(x.width - bits_a, 0)
+    if not shift:
+        return bits_a, 0, 1, Fraction(0)
+    return (bits_a, shift, *_terms(p, x.width - shift - 1, iv.prec))
 
 
 def dyadic_power_sum(x: _dyadic.Dyadic, p: Fraction) -> "iv.mpf":
     """Enclosure of sum x^p over the entries of a decomposed magnitude array (see module doc)."""
     if x.mantissa.size == 0:
         return iv.mpf(0)
-    bits_a = table_bits(len(x.mantissa))
-    shift = max(x.width - bits_a, 0)
+    bits_a, shift, terms, eps = _layout(x, p)
     table_index = x.mantissa >> shift
     remainder = x.mantissa & ((1 << shift) - 1)
-    u_bits = (x.width - shift) - 1 if shift else None
-    terms, eps = _terms(p, u_bits, iv.prec) if shift else (1, Fraction(0))
 
     keys = (x.exponent << (bits_a + 1)) | table_index
     starts = _dyadic.group_starts(keys)

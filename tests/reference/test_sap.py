@@ -144,6 +144,12 @@ def test_beta_within_1e_40_of_an_integer_cap(side):
     beta = Fraction(7, 10) + side * TINY
     assert sap_prune_count(w, gamma=100, beta=beta) == (7 if side > 0 else 6)
 
+def test_dominant_entry_and_tiny_tail_with_float_exponents():
+    """r = 1 + O(1e-700): the floor needs ~2400 bits; found by hypothesis (oracle tests), where
+    the high-precision series with p = 2.33... (a double: denominator 2^51) once took minutes."""
+    w = np.array([1.0, 1e-300, 0.0, 0.0, 0.0])
+    assert sap_prune_count(w, p=2.3300539352012746, q=4.546501410501034) == 3
+
 
 @pytest.mark.parametrize("seed", range(12))
 def test_matches_brute_force_on_random_inputs(seed):
