@@ -16,18 +16,34 @@ from .predicates import PREDICATES, Counterexample, ExactJudge, FloatJudge, Reje
 PROPERTIES = ("D1", "D2", "D3", "D4", "P1", "P2")
 
 
+#: PropertyResult.status values
+HOLDS, FAILS, TIE = "holds", "fails", "tie"
+
+
 @dataclass(frozen=True)
 class PropertyResult:
-    """One property's outcome: ``examples`` counts the valid cases evaluated (shrinking included)."""
+    """One property's outcome.
+
+    ``status``: ``"fails"`` (a proved violation, ``counterexample`` shrunk), ``"tie"`` (no proved
+    violation, but a strict inequality that came out equal to every digit tried: the shortest
+    such case is ``counterexample``), or ``"holds"`` (nothing found).  ``examples`` counts the
+    valid cases evaluated (shrinking included).
+    """
 
     property: str
-    holds: bool
+    status: str
     counterexample: Counterexample | None
     examples: int
+
+    @property
+    def holds(self) -> bool | None:
+        """True: no counterexample; False: a proved one; None: only ties (undecided)."""
+        return {HOLDS: True, FAILS: False, TIE: None}[self.status]
 
     def to_json(self) -> dict:
         return {
             "holds": self.holds,
+            "status": self.status,
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
             "examples": self.examples,
         }
@@ -47,8 +63,8 @@ class PropertyReport:
 
     @property
     def holds(self) -> bool:
-        """True when no property has a counterexample."""
-        return all(r.holds for r in self.results.values())
+        """True when no property has a counterexample or a tie."""
+        return all(r.status == HOLDS for r in self.results.values())
 
     def to_json(self) -> dict:
         return {
@@ -73,8 +89,7 @@ def cases(prop: str, *, float64_exact: bool = False, max_size: int = strat.MAX_S
         n = len(c)
         extra = {
             "D1": lambda: {
-                "i": strat.indices(n),
-                "j": strat.indices(n),
+                "ij": strat.index_pairs(n),
                 "t": strat.transfer_fractions(dyadic_only=float64_exact),
             },
             "D2": lambda: {
@@ -87,9 +102,17 @@ def cases(prop: str, *, float64_exact: bool = False, max_size: int = strat.MAX_S
             "P1": lambda: {"i": strat.indices(n)},
             "P2": dict,
         }[prop]()
-        return st.fixed_dictionaries({"c": st.just(c), **extra})
+        return st.fixed_dictionaries({"c": st.just(c), **extra}).map(_unpack_pair)
 
     return vectors.flatmap(build)
+
+
+def _unpack_pair(case: dict) -> dict:
+    """{"ij": (i, j), ...} -> {"i": i, "j": j, ...} (D1's transfer indices are drawn together)."""
+    if "ij" not in case:
+        return case
+    rest = {k: v for k, v in case.items() if k != "ij"}
+    return {**rest, "i": case["ij"][0], "j": case["ij"][1]}
 
 
 class _Found(Exception):
@@ -135,6 +158,7 @@ def check_measure(
 
 def _search(prop: str, judge, strategy, max_examples: int, seed: int | None) -> PropertyResult:
     evaluated = 0
+    ties: list[Counterexample] = []
     predicate = PREDICATES[prop]
 
     def attempt(case):
@@ -144,8 +168,11 @@ def _search(prop: str, judge, strategy, max_examples: int, seed: int | None) -> 
         except Reject:
             assume(False)
         evaluated += 1
-        if counterexample is not None:
+        if counterexample is None:
+            return
+        if not counterexample.tie:
             raise _Found(counterexample)
+        ties.append(counterexample)
 
     config = settings(
         settings.default,
@@ -164,5 +191,8 @@ def _search(prop: str, judge, strategy, max_examples: int, seed: int | None) -> 
     try:
         run()
     except _Found as found:
-        return PropertyResult(prop, False, found.counterexample, evaluated)
-    return PropertyResult(prop, True, None, evaluated)
+        return PropertyResult(prop, FAILS, found.counterexample, evaluated)
+    if ties:
+        shortest = min(ties, key=lambda cx: len(cx.before))
+        return PropertyResult(prop, TIE, shortest, evaluated)
+    return PropertyResult(prop, HOLDS, None, evaluated)

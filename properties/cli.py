@@ -9,6 +9,10 @@ from fractions import Fraction
 
 HELP = "fuzz sparsity measures against the Hurley-Rickard properties D1-D4, P1, P2"
 
+#: PropertyResult.status -> table cell, and -> one-character progress mark
+CELLS = {"holds": "yes", "fails": "NO", "tie": "tie"}
+MARKS = {"holds": "+", "fails": "-", "tie": "="}
+
 #: (p, q) grid on which pq_index is checked besides its defaults when no --measure is given.
 PQ_GRID = ((0.5, 1), (1, 2), (0.1, 1), (0.5, 2), (0.3, 0.8), (1.5, 2), (2, 4))
 
@@ -74,7 +78,7 @@ def run(args) -> int:
             name=name,
             max_size=args.max_size,
         )
-        print(" " + " ".join(f"{p}{'+' if report[p].holds else '-'}" for p in PROPERTIES), file=sys.stderr)
+        print(" " + verdict_line(report), file=sys.stderr)
         reports.append(report)
     if args.json:
         print(json.dumps([r.to_json() for r in reports], indent=1))
@@ -87,11 +91,16 @@ def _label(name: str, params: dict) -> str:
     return name + (f"({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
 
 
+def verdict_line(report) -> str:
+    """``D1+ D2+ D3- ...``: + holds, - fails (proved), = tie only (undecided)."""
+    return " ".join(f"{p}{MARKS[r.status]}" for p, r in report.results.items())
+
+
 def render_table(reports) -> str:
-    """Plain-text table: one row per measure, a column per property (yes / NO)."""
+    """Plain-text table: one row per measure, a column per property (yes / NO / tie)."""
     from properties import PROPERTIES
 
     rows = [["measure", *PROPERTIES]]
-    rows += [[_label(r.measure, r.params), *("yes" if r[p].holds else "NO" for p in PROPERTIES)] for r in reports]
+    rows += [[_label(r.measure, r.params), *(CELLS[r[p].status] for p in PROPERTIES)] for r in reports]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

@@ -24,9 +24,12 @@ How a comparison S(x) vs S(y) is decided (``Comparison.order``):
   float64, else Fractions).  The order is +1/-1 once |S(x) - S(y)| exceeds 10**(1-dps)
   (|S(x)| + |S(y)|), a bound on both errors together, so the sign is proved.  Otherwise dps
   grows 30 -> 120 -> 480 -> ... until it reaches 120 + 2 x (the decimal range of the inputs'
-  non-zero entries and changes); values still within the bound there count as equal (order 0,
-  "equal to N digits"): a tie.  The range term keeps a genuine but tiny change (moving 1e-227
-  next to an entry 1e251) from passing for a tie.  For the equalities D2, D4 only a proved
+  non-zero entries and changes); values still within the bound there are "equal to N digits":
+  a *tie*.  The range term keeps a genuine but tiny change (moving 1e-227 next to an entry
+  1e251) from passing for a tie.  A tie is not a proof of equality (a saturating measure such as
+  -tanh changes by e**-2000 when an entry near 1000 moves), so a strict property violated only
+  by a tie is reported as such (``Counterexample.tie``), apart from proved violations.  A
+  measure whose values are exact (int, Fraction: l0) has its ties decided exactly.  For the equalities D2, D4 only a proved
   difference is a violation, sought up to 120 digits (undecided there = consistent).  Integers, Fractions and +-inf compare exactly.  Cases
   with an entry >= 2**1024 are skipped: ``reference`` cannot read them (OverflowError in
   ``reference._inputs``).
@@ -83,6 +86,8 @@ class Comparison:
     value_x: object
     value_y: object
     precision: str
+    #: False when order 0 only means "equal to the digits tried" (not proved equal)
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class Counterexample:
     relation: str
     observed: str
     precision: str
+    #: True when the violation is only a tie to ``precision`` digits, not a proved one
+    tie: bool = False
 
     def to_json(self) -> dict:
         return {
@@ -112,6 +119,7 @@ class Counterexample:
             "relation": self.relation,
             "observed": self.observed,
             "precision": self.precision,
+            "tie": self.tie,
         }
 
 
@@ -192,7 +200,7 @@ class ExactJudge:
             if order is not None:
                 return Comparison(order, a, b, f"{dps} digits")
             if dps >= limit:
-                return Comparison(0, a, b, f"equal to {dps} digits")
+                return Comparison(0, a, b, f"equal to {dps} digits", exact=False)
             dps = min(4 * dps, limit)
 
 
@@ -276,6 +284,7 @@ def _check(prop, judge, vector, transform, before, after, expect: int) -> Counte
         relation=_RELATION[expect],
         observed=_RELATION[outcome.order],
         precision=outcome.precision,
+        tie=not outcome.exact,
     )
 
 
@@ -338,7 +347,7 @@ def bill_gates(judge: Judge, c, i: int) -> Counterexample | None:
         raise Reject("no representable beta")
     last = failures[-1][1]
     transform = {**last.transform, "i": i, "betas_failed": [b for b, _ in failures]}
-    return replace(last, transform=transform, vector=exact_vector(f))
+    return replace(last, transform=transform, vector=exact_vector(f), tie=any(cx.tie for _, cx in failures))
 
 
 def _bill_gates_alphas(judge: Judge, f: list[Fraction], i: int, beta: Fraction):

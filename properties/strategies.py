@@ -14,6 +14,8 @@ Vector shapes (``vectors`` mixes them all; each is also public):
 * ``sparse_vectors``: mostly exact zeros, a few non-zero entries;
 * ``near_constant_vectors``: one value perturbed by a few ulps (or exactly constant);
 * ``dominant_vectors``: one dominant entry and a tail 2**-20 .. 2**-1000 times smaller;
+* ``two_level_vectors``: a few free entries and a block of equal entries at another scale (the
+  shape of the PQI's Robin Hood counterexamples: errata §1);
 * ``grid_vectors``: integers below 2**24 times one common power of two.  Sums, differences and
   small dyadic multiples of such entries are again exact float64 values, which lets a float-only
   implementation be judged on exactly the transformed vector (see ``properties.predicates``).
@@ -40,6 +42,7 @@ __all__ = [
     "generic_entries",
     "grid_vectors",
     "heavy_tail_vectors",
+    "index_pairs",
     "indices",
     "log_uniform",
     "near_constant_vectors",
@@ -49,6 +52,7 @@ __all__ = [
     "small_integer_vectors",
     "sparse_vectors",
     "transfer_fractions",
+    "two_level_vectors",
     "vectors",
 ]
 
@@ -117,6 +121,22 @@ def dominant_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[
     return tail[:at] + [top] + tail[at:]
 
 
+#: two_level_vectors: block level = (largest free entry) * 2**j for j drawn from these (mostly
+#: below the free entries, where Robin Hood fails for q < 1; above for p > 1).
+TWO_LEVEL_EXPONENTS = (-7, 3, -10, -4, 2, -12, -6, 4, -5, 1, -9, -3, -8, -11)
+
+
+@st.composite
+def two_level_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
+    """2..3 free entries in 1..16, then a block of equal entries at a scale 2**-12..2**4 of the
+    largest (one entry when max_size is 2).  The length is a power of two up to max_size:
+    long blocks of small entries are what breaks Robin Hood for the PQI with q < 1."""
+    n = min(max(2 ** draw(st.integers(2, max_size.bit_length())), min_size), max_size)
+    free = draw(st.lists(st.integers(1, 16).map(float), min_size=min(2, n - 1), max_size=min(3, n - 1)))
+    level = math.ldexp(max(free), draw(st.sampled_from(TWO_LEVEL_EXPONENTS)))
+    return free + [level] * (n - len(free))
+
+
 @st.composite
 def grid_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
     """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in -1074..960.
@@ -149,6 +169,7 @@ def vectors(min_size: int = 2, max_size: int = MAX_SIZE, *, grid_only: bool = Fa
             sparse_vectors(min_size, max_size),
             near_constant_vectors(min_size, max_size),
             dominant_vectors(min_size, max_size),
+            two_level_vectors(min_size, max_size),
         )
     return shapes.filter(any)
 
@@ -156,6 +177,12 @@ def vectors(min_size: int = 2, max_size: int = MAX_SIZE, *, grid_only: bool = Fa
 def indices(n: int) -> st.SearchStrategy[int]:
     """An index into a vector of length n."""
     return st.integers(0, n - 1)
+
+
+def index_pairs(n: int) -> st.SearchStrategy[tuple[int, int]]:
+    """(i, j) for a transfer between entries i and j; (0, 1), the first two (free) entries of a
+    ``two_level_vectors`` draw, one time in two."""
+    return st.one_of(st.just((0, 1)), st.tuples(indices(n), indices(n)))
 
 
 def dyadic_fractions() -> st.SearchStrategy[Fraction]:

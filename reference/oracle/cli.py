@@ -82,6 +82,7 @@ def _properties(out: _Summary, mode: dict, seed: int) -> None:
     out.section("Hurley-Rickard properties (properties.check_measure)")
     try:
         from properties import check_measure
+        from properties.cli import verdict_line
     except ImportError as error:
         out.line(None, f"not available: {error}")
         return
@@ -91,7 +92,7 @@ def _properties(out: _Summary, mode: dict, seed: int) -> None:
         report = check_measure(getattr(reference, name), params=dict(params), name=name, seed=seed,
                                max_examples=mode["property_examples"], max_size=mode["max_size"])
         found = frozenset(p for p, r in report.results.items() if not r.holds)
-        verdicts = " ".join(f"{p}{'+' if r.holds else '-'}" for p, r in report.results.items())
+        verdicts = verdict_line(report)
         label = name + (f"({', '.join(f'{k}={v}' for k, v in params)})" if params else "")
         out.line(found == failing, f"{label}: {verdicts}" + ("" if found == failing else
                  f" (expected failing: {sorted(failing) or 'none'})"))

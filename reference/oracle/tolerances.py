@@ -54,6 +54,11 @@ is absolute (not scaled by 1 - G):
 
     |G_impl - G| <= SAFETY u (2 A(N) + 4) + u_out |G|.
 
+Underflow.  A result below the output dtype's normal range is rounded to a multiple of its
+smallest subnormal ``tiny`` (2**-149 in float32), or to 0: an absolute error of up to ``tiny``
+that no relative budget covers (r = 5 * 4.21**-201 = 1.6e-125 is 0 in float32).  Every real
+comparison adds ``tiny`` to its budget (``checks._compare_real``).
+
 PQI-bound  r = (1 + eta_r)^{-q/(q-p)} S_p^{q/(q-p)} / S_q^{p/(q-p)} (relative):
 
     |r_impl - r| / r <= SAFETY u ((q + p)/(q - p) P(d) + q/(q - p) + 4) + u_out.
@@ -101,6 +106,8 @@ from dataclasses import dataclass
 SAFETY = 4
 
 _UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+#: Smallest positive (subnormal) number of each dtype.
+_TINY = {"float64": 2.0**-1074, "float32": 2.0**-149, "float16": 2.0**-24, "bfloat16": 2.0**-133}
 
 #: The dtypes an implementation may declare (``DTYPE``), in decreasing precision.
 DTYPES = tuple(_UNIT_ROUNDOFF)
@@ -108,17 +115,19 @@ DTYPES = tuple(_UNIT_ROUNDOFF)
 
 @dataclass(frozen=True)
 class Precision:
-    """Unit roundoffs of an implementation's dtype: accumulation ``u`` and result ``u_out``."""
+    """Unit roundoffs of an implementation's dtype: accumulation ``u`` and result ``u_out``;
+    ``tiny``: the dtype's smallest subnormal (the absolute resolution of its results)."""
 
     dtype: str
     u: float
     u_out: float
+    tiny: float
 
     @classmethod
     def of(cls, dtype: str) -> "Precision":
         if dtype not in _UNIT_ROUNDOFF:
             raise ValueError(f"DTYPE must be one of {DTYPES}, got DTYPE={dtype!r}")
-        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype])
+        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype], _TINY[dtype])
 
 
 def summation_factor(n: int) -> float:

@@ -1,0 +1,32 @@
+"""``sparsity-oracle properties``."""
+
+import json
+
+import pytest
+
+from properties.cli import parse_measure
+from reference.cli import main
+
+
+def test_parse_measure():
+    assert parse_measure("pq_index:p=0.5,q=2") == ("pq_index", {"p": 0.5, "q": 2})
+    assert parse_measure("gini") == ("gini", {})
+    assert parse_measure("pq_index:p=1/3,q=1")[1]["p"].denominator == 3
+
+
+def test_json_output(capsys):
+    assert main(["properties", "--measure", "neg_l1", "--measure", "gini", "--max-examples", "5", "--max-size", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["measure"] for r in out] == ["neg_l1", "gini"]
+    assert set(out[0]["properties"]) == {"D1", "D2", "D3", "D4", "P1", "P2"}
+    assert out[0]["properties"]["D2"]["holds"] is False
+    assert out[0]["properties"]["D2"]["counterexample"]["relation"] == "S(after) = S(before)"
+    assert out[1]["properties"]["D1"] == {"holds": True, "status": "holds", "counterexample": None, "examples": 5}
+
+
+def test_unknown_measure_and_table(capsys):
+    assert main(["properties", "--measure", "nope"]) == 2
+    assert main(["properties", "--measure", "gini", "--max-examples", "3", "--max-size", "4"]) == 0
+    assert "gini" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["properties", "--measure", "gini:p"])
