@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import identities, lemmas, theorem1, theorem2
 from .core import OPEN, PROVED, REFUTED, STATUSES, Obligation, Result
+from .theorem1 import property_obligation
 
 OBLIGATIONS: tuple[Obligation, ...] = (
     lemmas.LEMMAS + theorem1.OBLIGATIONS + theorem2.OBLIGATIONS + identities.OBLIGATIONS
@@ -22,4 +23,5 @@ def check_all() -> list[Result]:
     return [obligation.check() for obligation in OBLIGATIONS]
 
 
-__all__ = ["OBLIGATIONS", "OPEN", "PROVED", "REFUTED", "STATUSES", "Obligation", "Result", "check_all"]
+__all__ = ["OBLIGATIONS", "OPEN", "PROVED", "REFUTED", "STATUSES", "Obligation", "Result", "check_all",
+           "property_obligation"]

@@ -418,3 +418,20 @@ OBLIGATIONS = (
     Obligation("T1.p1_p2_from_d1_d4", "P1 and P2 follow from D1-D4 (the paper's argument for P1, P2).",
                ("any sparsity measure",), OPEN, _from_d1_to_d4),
 )
+
+
+#: The obligation that settles each property of I_{p,q} for every 0 < p < q (D1: see below).
+PROPERTY_OBLIGATIONS = {"D2": "D2.scaling", "D3": "D3.rising_tide", "D4": "D4.cloning",
+                        "P1": "P1.bill_gates", "P2": "P2.babies"}
+
+
+def property_obligation(prop: str, p, q) -> str:
+    """Id of the proved obligation that decides property ``prop`` of I_{p,q} at (p, q): that it
+    holds, or (D1 with p > 1 or q < 1) that it fails."""
+    if prop != "D1":
+        return PROPERTY_OBLIGATIONS[prop]
+    if p > 1:
+        return "D1.fails_every_p_above_one"
+    if q < 1:
+        return "D1.fails_every_q_below_one"
+    return "D1.p_le_1_le_q"

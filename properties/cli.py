@@ -47,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a measure of reference.MEASURES with parameters (repeatable); default: every measure "
         "with its defaults, plus pq_index on the (p, q) grid " + " ".join(f"{p},{q}" for p, q in PQ_GRID),
     )
-    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    output.add_argument("--markdown", action="store_true",
+                        help="print a Markdown table (examples, backing proof obligations) and the counterexamples")
     parser.add_argument("--max-examples", type=int, default=100, help="hypothesis examples per property (default 100)")
     parser.add_argument("--max-size", type=int, default=64, help="longest vector drawn (default 64)")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0: reproducible)")
@@ -82,6 +85,8 @@ def run(args) -> int:
         reports.append(report)
     if args.json:
         print(json.dumps([r.to_json() for r in reports], indent=1))
+    elif args.markdown:
+        print(render_markdown([r.to_json() for r in reports]))
     else:
         print(render_table(reports))
     return 0
@@ -104,3 +109,74 @@ def render_table(reports) -> str:
     rows += [[_label(r.measure, r.params), *(CELLS[r[p].status] for p in PROPERTIES)] for r in reports]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+#: PropertyResult.status -> Markdown symbol
+SYMBOLS = {"holds": "✓", "fails": "✗", "tie": "≈"}
+
+#: Measures whose properties proofs/ settles, as I_{p,q} (pq_mean = I_{p,q} - 1: PQ_MEAN.pqi).
+PROVED_MEASURES = ("pq_index", "pq_mean")
+
+
+def render_markdown(reports: list[dict]) -> str:
+    """Markdown for ``check_measure`` reports in JSON form: a measure x property table (✓ with the
+    examples tried, ✗ proved violation, ≈ tie to every digit tried; the proof obligation that
+    decides the cell where proofs/ has one), then each ✗ and ≈ with its counterexample."""
+    from properties import PROPERTIES
+
+    lines = ["| measure | " + " | ".join(PROPERTIES) + " |", "|---" * (len(PROPERTIES) + 1) + "|"]
+    notes = []
+    for report in reports:
+        cells = []
+        for prop in PROPERTIES:
+            result = report["properties"][prop]
+            cell = SYMBOLS[result["status"]]
+            if result["status"] == "holds":
+                cell += f" {result['examples']}"
+            else:
+                notes.append((report, prop, result))
+                cell += f" [{len(notes)}]"
+            obligation = _obligation(report, prop)
+            if obligation:
+                cell += f" `{obligation}`"
+            cells.append(cell)
+        lines.append(f"| {_label(report['measure'], report['params'])} | " + " | ".join(cells) + " |")
+    lines += ["", "Counterexamples (✗: proved at the precision shown; ≈: equal to every digit tried):", ""]
+    for k, (report, prop, result) in enumerate(notes, start=1):
+        cx = result["counterexample"]
+        lines.append(
+            f"{k}. {_label(report['measure'], report['params'])}, {prop}: c = {_compact(cx['vector'])}, "
+            f"transform {_transform(cx['transform'])}: S(before) = {cx['value_before']}, "
+            f"S(after) = {cx['value_after']}; required {cx['relation']}, observed {cx['observed']} "
+            f"({cx['precision']})."
+        )
+    return "\n".join(lines)
+
+
+def _obligation(report: dict, prop: str) -> str | None:
+    """The proofs/ obligation deciding this cell (I_{p,q} measures only)."""
+    if report["measure"] not in PROVED_MEASURES:
+        return None
+    import inspect
+
+    import proofs
+    from reference.measures import MEASURES
+
+    defaults = {k: v.default for k, v in inspect.signature(MEASURES[report["measure"]]).parameters.items()}
+    params = {**defaults, **report["params"]}
+    return proofs.property_obligation(prop, Fraction(params["p"]), Fraction(params["q"]))
+
+
+def _compact(values) -> str:
+    """``(1.0, 2.0, 0.125 ×62)``: runs of equal entries collapsed (entries exact: repr or a/b)."""
+    runs: list[list] = []
+    for v in values:
+        if runs and runs[-1][0] == v:
+            runs[-1][1] += 1
+        else:
+            runs.append([v, 1])
+    return "(" + ", ".join(f"{v} ×{n}" if n > 1 else f"{v}" for v, n in runs) + ")"
+
+
+def _transform(transform: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in transform.items()) or "(none)"

@@ -30,3 +30,12 @@ def test_unknown_measure_and_table(capsys):
     assert "gini" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["properties", "--measure", "gini:p"])
+
+
+def test_markdown_output_names_obligations_and_counterexamples(capsys):
+    args = ["properties", "--measure", "pq_index:p=2,q=4", "--max-examples", "20", "--max-size", "12", "--markdown"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| pq_index(p=2, q=4)"))
+    assert "✗ [1] `D1.fails_every_p_above_one`" in row and "✓ 20 `D2.scaling`" in row
+    assert "1. pq_index(p=2, q=4), D1: c = (" in out and "observed S(after) > S(before)" in out
