@@ -14,11 +14,14 @@
 #   mlp-long  MLP, E=10, T=30, seeds 0-1  (high sparsity)
 # Runs use --resume, so an interrupted script can simply be started again; `run` with
 # disjoint seed lists can run in parallel.
-# Outputs: runs/reproduction/SET/{method}-s{seed}/ and docs/img/reproduction-SET.png.
+# Outputs: $ROOT/SET/{method}-s{seed}/ and docs/img/reproduction-SET.png.
 # SO: the command to run (default: sparsity-oracle; e.g. SO="python -m reference.cli").
+# ROOT: the output root (default: runs/reproduction; e.g. ROOT=runs/reproduction-real).
+# `plot` draws the finished runs under $ROOT (unfinished ones and empty sets are skipped;
+# the legend gives the number of runs per curve).
 set -euo pipefail
 SO=${SO:-sparsity-oracle}
-ROOT=runs/reproduction
+ROOT=${ROOT:-runs/reproduction}
 declare -A MODEL=([mlp]=mlp [cnn]=cnn [cnn-e3]=cnn [mlp-long]=mlp)
 declare -A EPOCHS=([mlp]=10 [cnn]=10 [cnn-e3]=3 [mlp-long]=10)
 declare -A ITERATIONS=([mlp]=10 [cnn]=10 [cnn-e3]=10 [mlp-long]=30)
@@ -40,9 +43,13 @@ run_set() {
 }
 
 plot_set() {
-  local set=$1 seeds
-  read -ra seeds <<< "${SEEDS[$set]}"
-  $SO plot "$ROOT/$set"/*-s* --output "docs/img/reproduction-$set.png" --title \
+  local set=$1 dir runs=() seeds=()
+  for dir in "$ROOT/$set"/*-s*; do  # finished runs only (T lines in results.jsonl)
+    [ -f "$dir/results.jsonl" ] && [ "$(grep -c . "$dir/results.jsonl")" -ge "${ITERATIONS[$set]}" ] && runs+=("$dir")
+  done
+  if [ ${#runs[@]} -eq 0 ]; then echo "plot: no finished run in $ROOT/$set, skipped" >&2; return 0; fi
+  read -ra seeds <<< "$(printf '%s\n' "${runs[@]##*-s}" | sort -un | tr '\n' ' ')"
+  $SO plot "${runs[@]}" --output "docs/img/reproduction-$set.png" --title \
     "digits, ${MODEL[$set]}, global scope, T=${ITERATIONS[$set]}, E=${EPOCHS[$set]}, ${#seeds[@]} seeds (mean, band = min..max)"
 }
 

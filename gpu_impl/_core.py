@@ -219,7 +219,8 @@ def _float32_shift(top: torch.Tensor, t: float) -> torch.Tensor:
     return shift.clamp_max(127).to(torch.int32)
 
 
-def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...]) -> list[torch.Tensor]:
+def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
+               float64_terms: bool = False) -> list[torch.Tensor]:
     r"""s_t = S_t / max^t = sum_i (|w_i| / max)^t over each slice's unmasked entries, for each t,
     as float64 (B): every term lies in [0, 1] and the largest is exactly 1, so s_t lies in
     [1, d] for a non-zero slice and nothing overflows.  Masked entries and all-zero slices
@@ -233,12 +234,13 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...]) -> l
       exact power-of-two shift s of ``_float32_shift`` (float32's whole range, subnormals
       included, fits after it), summed in float64 and divided by the largest term as computed
       by the same ``pow``.  This is twice as fast as float64 terms and well inside the float32
-      error budget (relative error of s_t about 2^-24).  Larger t take the float64 route.
+      error budget (relative error of s_t about 2^-24).  Larger t, and ``float64_terms``
+      (for exact counts: SAP), take the float64 route.
     """
     x = rows.rows if rows.mask is None else rows.rows.masked_fill(~rows.mask, 0)
     batch, n = x.shape
     positive_top = torch.where(top > 0, top, 1)
-    if x.dtype != ACC and max(exponents) <= _FLOAT32_MAX_EXPONENT:
+    if x.dtype != ACC and not float64_terms and max(exponents) <= _FLOAT32_MAX_EXPONENT:
         factors = [torch.ldexp(torch.ones(batch, device=x.device), _float32_shift(positive_top, t))
                    for t in exponents]
         largest = [_float32_power(positive_top.float() * f, t).to(ACC) for f, t in zip(factors, exponents)]

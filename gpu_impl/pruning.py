@@ -32,10 +32,11 @@ from . import _core
 SCOPES = ("global", "layer", "neuron")
 
 
-def _log_retained(rows: _core.Rows, p: float, q: float, eta_r: float):
-    """(log r per slice, d per slice, max |w| per slice); r is meaningless for zero slices."""
+def _log_retained(rows: _core.Rows, p: float, q: float, eta_r: float, *, float64_terms: bool = False):
+    """(log r per slice, d per slice, max |w| per slice); r is meaningless for zero slices.
+    ``float64_terms``: power-sum terms in float64 whatever the input dtype (``power_sums``)."""
     top = _core.slice_maxima(rows)
-    s_p, s_q = _core.power_sums(rows, top, (p, q))
+    s_p, s_q = _core.power_sums(rows, top, (p, q), float64_terms=float64_terms)
     gap = q - p
     log_r = (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
     return log_r, rows.count(), top
@@ -66,8 +67,13 @@ def _sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, floa
 
 
 def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
-    """floor(min(gamma (d - r), d beta)) per slice (int64, B); 0 for empty or all-zero slices."""
-    log_r, count, top = _log_retained(rows, p, q, eta_r)
+    """floor(min(gamma (d - r), d beta)) per slice (int64, B); 0 for empty or all-zero slices.
+
+    The power sums take float64 terms even for float32 input: float32 terms carry a relative
+    error ~2^-24 into r, which moves d - r by up to ~r 2^-23 (0.1 for a 40 000-weight group) and
+    changes the floor far from any integer; the float64 terms keep the count exact unless
+    gamma (d - r) is within float64 rounding of an integer."""
+    log_r, count, top = _log_retained(rows, p, q, eta_r, float64_terms=True)
     d = count.to(_core.ACC)
     value = torch.minimum(gamma * (d - torch.exp(log_r)), d * beta)
     counts = torch.floor(value).clamp_min_(0).to(torch.int64)
@@ -81,9 +87,10 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, ma
 
     r = ``pqi_bound(w, p, q, eta_r)`` of the slice's unmasked entries, d their number.  Returns
     an int64 tensor (0-d for ``dim=None``) with 0 <= c <= floor(d beta); a slice with no
-    unmasked entry, or only zeros, gets 0 (it prunes nothing).  Computed in float64: the
-    result can be off by one from the exact count (``reference.sap_prune_count``) only when
-    gamma (d - r) or d beta lies within float64 rounding error of an integer.  ValueError for
+    unmasked entry, or only zeros, gets 0 (it prunes nothing).  Computed in float64 for every
+    input dtype (terms included): the result can be off by one from the exact count
+    (``reference.sap_prune_count``) only when gamma (d - r) or d beta lies within float64
+    rounding error of an integer.  ValueError for
     an empty tensor, NaN/inf entries, p <= 0, q <= p, eta_r < 0, gamma <= 0, beta outside (0, 1].
     """
     params = _sap_parameters(p, q, eta_r, gamma, beta)

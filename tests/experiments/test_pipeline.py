@@ -155,3 +155,27 @@ def test_resume_after_interruption_gives_identical_results(tmp_path):
         b = torch.load(tmp_path / "cut" / "checkpoints" / f"iter_{t}.pt")
         for part in ("state_dict", "masks", "next_masks"):
             assert all(torch.equal(a[part][k], b[part][k]) for k in a[part])
+
+
+@pytest.mark.parametrize("scope", ["global", "layer"])
+def test_sap_step_count_exact_for_a_large_float32_group(scope):
+    """The SAP step of the runner prunes SPEC §2's exact count on float32 weights: on this
+    vector (2^18 float32 entries) gpu_impl's SAP count once used float32 power-sum terms and
+    gave 40095, the exact count being 40096 (seen in the digits CNN runs, where it changed the
+    masks of SAP (p=0.5, q=1) by one weight: docs/reproduction.md)."""
+    from gpu_impl.experiments.runner import _next_masks
+
+    generator = torch.Generator().manual_seed(30)
+    w = torch.randn(2**18, generator=generator) * 0.05
+    exact = ref_sap.sap_prune_count(w.numpy(), 0.5, 1.0)
+    assert exact == 40096
+    weights = {"a": w[: 2**17].reshape(256, 512), "b": w[2**17:].reshape(512, 256)}  # global: one group
+    if scope == "layer":  # one group per tensor: the whole vector as one tensor
+        weights = {"a": w.reshape(512, 512)}
+    masks = {k: torch.ones_like(v, dtype=torch.bool) for k, v in weights.items()}
+    config = ExperimentConfig(method="sap", p=0.5, q=1.0, scope=scope)
+    got = _next_masks(config, weights, masks, None)
+    expected = ref_sap.sap_masks(_numpy(weights), _numpy(masks), scope=scope, p=0.5, q=1.0)
+    for k in weights:
+        assert np.array_equal(np.asarray(got[k]), expected[k]), f"mask of {k} differs from the reference"
+    assert sum(int((~m).sum()) for m in got.values()) == exact

@@ -70,6 +70,14 @@ def test_sap_prune_count_batched_with_empty_and_zero_slices():
         assert got[b].item() == sap_prune_count(values, 0.5, 1.0, gamma=2.0, beta=0.8).item()
 
 
+def test_sap_prune_count_of_a_large_float32_group_is_exact():
+    """2^18 float32 entries where float32 power-sum terms put d - r 0.09 too high (count 40095):
+    the count takes float64 terms and matches reference.sap_prune_count (40096, checked in
+    tests/experiments/test_pipeline.py)."""
+    w = torch.randn(2**18, generator=torch.Generator().manual_seed(30)) * 0.05
+    assert int(sap_prune_count(w, 0.5, 1.0)) == 40096
+
+
 def test_count_parameter_errors():
     w = torch.ones(4)
     cases = [({"eta_r": -0.1}, "eta_r"), ({"gamma": 0}, "gamma"), ({"beta": 0}, "beta"),
