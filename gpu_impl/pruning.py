@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 import torch
 
@@ -66,18 +67,38 @@ def _sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, floa
             _core.in_unit_interval(beta, "beta", open_low=True))
 
 
+#: Relative error bound of a power sum s_t formed from float32 terms (``_core.power_sums``): each
+#: term and the normalising largest term are one float32 ``pow`` (at most 4 ulp = 2^-22 on CPU
+#: and CUDA), so s_t is within 2^-21 relative; r = s_p^{q/(q-p)} / s_q^{p/(q-p)} then within
+#: (q + p)/(q - p) 2^-21, which ``_sap_counts`` doubles for the float64 steps after.
+FLOAT32_POWER_SUM_ERROR = 2.0**-21
+
+
 def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
     """floor(min(gamma (d - r), d beta)) per slice (int64, B); 0 for empty or all-zero slices.
 
-    The power sums take float64 terms even for float32 input: float32 terms carry a relative
-    error ~2^-24 into r, which moves d - r by up to ~r 2^-23 (0.1 for a 40 000-weight group) and
-    changes the floor far from any integer; the float64 terms keep the count exact unless
-    gamma (d - r) is within float64 rounding of an integer."""
-    log_r, count, top = _log_retained(rows, p, q, eta_r, float64_terms=True)
-    d = count.to(_core.ACC)
-    value = torch.minimum(gamma * (d - torch.exp(log_r)), d * beta)
+    The fast power sums (float32 terms for float32 input) put a relative error up to
+    eps = 2 (q + p)/(q - p) 2^-21 into r, which moves gamma (d - r) by up to gamma r eps (0.1
+    for a 40 000-weight group).  Slices whose value lies that close to an integer are
+    recomputed with float64 terms, so the count is off by one only where gamma (d - r) is
+    within float64 rounding of an integer."""
+    value, retained, count, top = _sap_values(rows, p, q, eta_r, gamma, beta, float64_terms=False)
+    if rows.rows.dtype != _core.ACC:
+        band = 2 * gamma * retained * (q + p) / (q - p) * FLOAT32_POWER_SUM_ERROR
+        near = (value - torch.round(value)).abs() <= band
+        if bool(near.any()):
+            subset = replace(rows, rows=rows.rows[near], mask=None if rows.mask is None else rows.mask[near])
+            value[near] = _sap_values(subset, p, q, eta_r, gamma, beta, float64_terms=True)[0]
     counts = torch.floor(value).clamp_min_(0).to(torch.int64)
     return torch.where((count > 0) & (top > 0), counts, 0)
+
+
+def _sap_values(rows: _core.Rows, p, q, eta_r, gamma, beta, *, float64_terms: bool):
+    """(min(gamma (d - r), d beta), r, d, max |w|) per slice, float64."""
+    log_r, count, top = _log_retained(rows, p, q, eta_r, float64_terms=float64_terms)
+    d = count.to(_core.ACC)
+    retained = torch.exp(log_r)
+    return torch.minimum(gamma * (d - retained), d * beta), retained, count, top
 
 
 def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, mask=None) -> torch.Tensor:
@@ -87,10 +108,10 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, ma
 
     r = ``pqi_bound(w, p, q, eta_r)`` of the slice's unmasked entries, d their number.  Returns
     an int64 tensor (0-d for ``dim=None``) with 0 <= c <= floor(d beta); a slice with no
-    unmasked entry, or only zeros, gets 0 (it prunes nothing).  Computed in float64 for every
-    input dtype (terms included): the result can be off by one from the exact count
-    (``reference.sap_prune_count``) only when gamma (d - r) or d beta lies within float64
-    rounding error of an integer.  ValueError for
+    unmasked entry, or only zeros, gets 0 (it prunes nothing).  Computed in float64 (slices
+    near an integer from float64 power-sum terms, ``_sap_counts``): the result can be off by
+    one from the exact count (``reference.sap_prune_count``) only when gamma (d - r) or d beta
+    lies within float64 rounding error of an integer.  ValueError for
     an empty tensor, NaN/inf entries, p <= 0, q <= p, eta_r < 0, gamma <= 0, beta outside (0, 1].
     """
     params = _sap_parameters(p, q, eta_r, gamma, beta)
