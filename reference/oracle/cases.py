@@ -120,6 +120,9 @@ def hard_cases(function: str) -> list[Case]:
                     ]
                 else:
                     cases.append(Case(function, kw, label))
+        if function == "pqi_bound":  # r = 5 * 4.21**-201 = 1.6e-125: 0 in float32 (tolerances: Underflow)
+            cases.append(Case(function, {"w": _v([3.0] * 5), "p": 0.2, "q": 0.201, "eta_r": 3.21},
+                              "result below float32's range"))
     elif function in ("sap_masks", "fixed_ratio_masks"):
         for label, weights, masks in _mask_problems():
             for scope in ("global", "layer", "neuron"):
