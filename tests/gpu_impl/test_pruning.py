@@ -78,6 +78,18 @@ def test_sap_prune_count_of_a_large_float32_group_is_exact():
     assert int(sap_prune_count(w, 0.5, 1.0)) == 40096
 
 
+def test_sap_counts_recheck_near_integer_slices_in_float64():
+    """Batched and masked: the slice of the test above (float32 terms: 40095) is re-checked in
+    float64 (40096) while the other slices keep their counts (= the float64 ones)."""
+    hard = torch.randn(2**18, generator=torch.Generator().manual_seed(30)) * 0.05
+    g = torch.Generator().manual_seed(3)
+    w = torch.cat([torch.randn(3, 2**18, generator=g), hard[None]])
+    mask = torch.cat([torch.rand(3, 2**18, generator=g) > 0.3, torch.ones(1, 2**18, dtype=torch.bool)])
+    counts = sap_prune_count(w, 0.5, 1.0, dim=1, mask=mask)
+    assert int(counts[3]) == 40096
+    assert torch.equal(counts, sap_prune_count(w.double(), 0.5, 1.0, dim=1, mask=mask))
+
+
 def test_count_parameter_errors():
     w = torch.ones(4)
     cases = [({"eta_r": -0.1}, "eta_r"), ({"gamma": 0}, "gamma"), ({"beta": 0}, "beta"),
