@@ -250,9 +250,11 @@ class FloatJudge:
         return f"float64 inputs, margin atol={self.atol:g} + rtol={self.rtol:g}*max|S|"
 
     def value(self, x: Vector) -> float:
-        array = np.array([float(v) for v in x], dtype=np.float64)
-        if not all(isinstance(v, float) for v in x) or not np.all(np.isfinite(array)):
+        if not all(isinstance(v, float) for v in x):  # a Fraction entry: not a float64 (or beyond its range)
             raise Reject("not exactly float64")
+        array = np.array(x, dtype=np.float64)
+        if not np.all(np.isfinite(array)):
+            raise Reject("not finite in float64")
         return float(self.measure(array, **self.params))
 
     def compare(self, x: Vector, y: Vector, *, strict: bool = True) -> Comparison:

@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from properties.predicates import (
@@ -79,3 +80,11 @@ def test_float_judge_ignores_differences_within_the_margin():
     assert judge.compare((1.0, 2.0), (2.0, 1.0)).order is None
     with pytest.raises(Reject):
         judge.value((Fraction(1, 3), 1.0))
+
+
+def test_float_judge_rejects_entries_beyond_float64():
+    """Scaling a grid vector near 2**1000 by 2**60 leaves float64: the case is rejected, not an
+    OverflowError (found by the thorough profile)."""
+    judge = FloatJudge(lambda w: float(np.max(w) / np.sum(w)))
+    with pytest.raises(Reject):
+        scaling(judge, [2.0**1000, 1.0], Fraction(2) ** 60)
