@@ -234,8 +234,8 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
       exact power-of-two shift s of ``_float32_shift`` (float32's whole range, subnormals
       included, fits after it), summed in float64 and divided by the largest term as computed
       by the same ``pow``.  This is twice as fast as float64 terms and well inside the float32
-      error budget (relative error of s_t about 2^-24).  Larger t, and ``float64_terms``
-      (for exact counts: SAP), take the float64 route.
+      error budget (relative error of s_t about 2^-24).  Larger t, and ``float64_terms`` (the
+      SAP count's re-check of slices near an integer), take the float64 route.
     """
     x = rows.rows if rows.mask is None else rows.rows.masked_fill(~rows.mask, 0)
     batch, n = x.shape
