@@ -279,32 +279,22 @@ W_SAP = {"fc": np.array([[3.0, 1.0, 1.0, 1.0], [2.0, 2.0, 2.0, 2.0]]), "bias": n
 SAP_KEPT = {name: np.ones(w.shape, dtype=bool) for name, w in W_SAP.items()}
 
 
-def test_sap_neuron_scope():
-    # p=1, q=2.  row 0: r = 36/12 = 3, d = 4 -> c = 1 (the first 1).  row 1: equal -> r = 4, c = 0.
-    # bias (1-D, one group): S1 = 6, S2 = 26, r = 36/26, d = 3 -> floor(3 - 18/13) = 1.
-    out = sap_masks(W_SAP, SAP_KEPT, scope="neuron", p=1, q=2, beta=1)
-    assert _kept(out) == {
-        "fc": [[True, False, True, True], [True, True, True, True]],
-        "bias": [False, True, True],
-    }
-
-
-def test_sap_layer_scope():
-    # fc: S1 = 14, S2 = 28, r = 7, d = 8 -> c = 1.  bias as above.
-    out = sap_masks(W_SAP, SAP_KEPT, scope="layer", p=1, q=2, beta=1)
-    assert _kept(out) == {
-        "fc": [[True, False, True, True], [True, True, True, True]],
-        "bias": [False, True, True],
-    }
-
-
-def test_sap_global_scope():
-    # S1 = 20, S2 = 54, r = 400/54, d = 11 -> floor(11 - 200/27) = 3: 0, then the first two 1s.
-    out = sap_masks(W_SAP, SAP_KEPT, scope="global", p=1, q=2, beta=1)
-    assert _kept(out) == {
-        "fc": [[True, False, False, True], [True, True, True, True]],
-        "bias": [False, True, True],
-    }
+@pytest.mark.parametrize(
+    "scope, fc_kept",
+    [
+        # p=1, q=2.  row 0: r = 36/12 = 3, d = 4 -> c = 1 (the first 1).  row 1: equal -> r = 4, c = 0.
+        ("neuron", [[True, False, True, True], [True, True, True, True]]),
+        # fc: S1 = 14, S2 = 28, r = 7, d = 8 -> c = 1.
+        ("layer", [[True, False, True, True], [True, True, True, True]]),
+        # S1 = 20, S2 = 54, r = 400/54, d = 11 -> floor(11 - 200/27) = 3: 0, then the first two 1s.
+        ("global", [[True, False, False, True], [True, True, True, True]]),
+    ],
+)
+def test_sap_scopes_hand_checked(scope, fc_kept):
+    # bias (1-D, one group under neuron and layer scope): S1 = 6, S2 = 26, r = 36/26, d = 3
+    # -> floor(3 - 18/13) = 1, its 0 goes; under global scope the 0 is the first pruned.
+    out = sap_masks(W_SAP, SAP_KEPT, scope=scope, p=1, q=2, beta=1)
+    assert _kept(out) == {"fc": fc_kept, "bias": [False, True, True]}
 
 
 def test_sap_skips_empty_and_all_zero_groups_and_keeps_pruned_entries():
