@@ -88,31 +88,26 @@ def cases(prop: str, *, float64_exact: bool = False, max_size: int = strat.MAX_S
     def build(c):
         n = len(c)
         extra = {
-            "D1": lambda: {
-                "ij": strat.index_pairs(n),
-                "t": strat.transfer_fractions(dyadic_only=float64_exact),
-            },
-            "D2": lambda: {
+            "D1": lambda: st.builds(
+                lambda ij, t: {"i": ij[0], "j": ij[1], "t": t},
+                strat.index_pairs(n),
+                strat.transfer_fractions(dyadic_only=float64_exact),
+            ),
+            "D2": lambda: st.fixed_dictionaries({
                 "alpha": st.integers(-60, 60).map(lambda j: Fraction(2) ** j)
                 if float64_exact
                 else strat.scales()
-            },
-            "D3": lambda: {"alpha": strat.scales(dyadic_only=float64_exact).map(lambda s: s * Fraction(max(c)))},
-            "D4": lambda: {"copies": st.integers(2, 4)},
-            "P1": lambda: {"i": strat.indices(n)},
-            "P2": dict,
+            }),
+            "D3": lambda: st.fixed_dictionaries(
+                {"alpha": strat.scales(dyadic_only=float64_exact).map(lambda s: s * Fraction(max(c)))}
+            ),
+            "D4": lambda: st.fixed_dictionaries({"copies": st.integers(2, 4)}),
+            "P1": lambda: st.fixed_dictionaries({"i": strat.indices(n)}),
+            "P2": lambda: st.just({}),
         }[prop]()
-        return st.fixed_dictionaries({"c": st.just(c), **extra}).map(_unpack_pair)
+        return extra.map(lambda kwargs: {"c": c, **kwargs})
 
     return vectors.flatmap(build)
-
-
-def _unpack_pair(case: dict) -> dict:
-    """{"ij": (i, j), ...} -> {"i": i, "j": j, ...} (D1's transfer indices are drawn together)."""
-    if "ij" not in case:
-        return case
-    rest = {k: v for k, v in case.items() if k != "ij"}
-    return {**rest, "i": case["ij"][0], "j": case["ij"][1]}
 
 
 class _Found(Exception):
