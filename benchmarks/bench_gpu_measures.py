@@ -91,7 +91,7 @@ def bench_paper(size: int, repeat: int) -> list[tuple[str, str]]:
     ratio = float(torch.tensor(1e29)) / float(torch.tensor(1e30))
     expected = two_level_pqi(size, k, ratio, p, q)
     rows += [
-        (f"(a) PQI p=0.1 q=1, float32, half 1e30 and half 1e29: closed form", f"{expected:.9f}"),
+        ("(a) PQI p=0.1 q=1, float32, half 1e30 and half 1e29: closed form", f"{expected:.9f}"),
         ("(a) same: gpu_impl / paper formula",
          f"{pq_index(big, p, q).item():.9f} / {paper_pq_index(big, p, q).item()}"),
     ]

@@ -62,7 +62,7 @@ def default_measures(names) -> list[tuple[str, dict]]:
 
 
 def run(args) -> int:
-    from properties import PROPERTIES, check_measure
+    from properties import check_measure
     from reference.measures import MEASURES
 
     selected = args.measure or default_measures(MEASURES)

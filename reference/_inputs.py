@@ -80,12 +80,6 @@ class Magnitudes:
             return self.fractions
         return tuple(Fraction(*v.as_integer_ratio()) for v in self.array.tolist())
 
-    def mpf(self) -> list:
-        """The magnitudes as mpf at the current precision (exact for the float64 form)."""
-        if self.array is not None:
-            return [mpmath.mpf(v) for v in self.array.tolist()]
-        return [mpmath.mpf(f.numerator) / f.denominator for f in self.fractions]
-
     def all_equal(self) -> bool:
         """True when every magnitude is the same (exact comparison)."""
         if self.array is not None:
@@ -157,6 +151,31 @@ def _array_magnitudes(w: np.ndarray, name: str) -> Magnitudes:
     if w.dtype.itemsize > 8:
         return magnitudes([Fraction(*v.as_integer_ratio()) for v in w], name)
     return Magnitudes(np.abs(w.astype(np.float64)), None)
+
+
+def require_nonzero(m: Magnitudes, what: str) -> None:
+    """ValueError when every magnitude is 0 (``what`` is then 0/0)."""
+    if m.all_zero():
+        raise ValueError(f"{what} is undefined for an all-zero vector (w has no non-zero entry)")
+
+
+def real_vector(values, name: str) -> tuple[Fraction, ...]:
+    """A non-empty 1-D sequence or array of reals, read exactly with signs."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D vector, got an array of shape {values.shape}")
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a 1-D sequence of real numbers, got {values!r}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be non-empty, got an empty vector")
+    return tuple(exact_real(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def describe(value: Fraction) -> str:
+    """An exact real in 17 significant digits for an error message, whatever its size (a float
+    conversion would overflow or underflow)."""
+    return mpmath.nstr(mpmath.mpf(value.numerator) / value.denominator, 17)
 
 
 # --- scalar parameters -------------------------------------------------------------------

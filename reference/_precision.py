@@ -96,6 +96,11 @@ def refine(compute: Enclosure, dps: int, certified: bool, *, exact_zero: bool = 
         bits *= 2
 
 
+def rational(value: Fraction, dps: int, certified: bool = False):
+    """An exact rational to ``dps`` digits (``mpf``), or its enclosure (``certified``); 0 stays 0."""
+    return refine(lambda bits: interval(value), dps, certified, exact_zero=value == 0)
+
+
 def sign(compute: Enclosure, *, start_bits: int = 64) -> int:
     """Sign (-1, 0, +1) of the exact real enclosed by ``compute(prec)``.
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import _dyadic, _inputs
-from ._precision import interval, refine
+from ._precision import rational
 
 
 def gini_fraction(m: _inputs.Magnitudes) -> Fraction:
@@ -49,7 +49,6 @@ def gini(w, *, dps=50, certified=False):
     """
     m = _inputs.magnitudes(w)
     dps = _inputs.digits(dps)
-    if m.all_zero():
-        raise ValueError("gini is undefined for an all-zero vector (w has no non-zero entry)")
+    _inputs.require_nonzero(m, "gini")
     value = gini_fraction(m)
-    return refine(lambda bits: interval(value), dps, certified, exact_zero=value == 0)
+    return rational(value, dps, certified)

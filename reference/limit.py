@@ -29,26 +29,13 @@ import numpy as np
 from mpmath import iv
 
 from . import _inputs
-from ._precision import interval, refine, sign
+from ._precision import interval, rational, refine, sign
 
 #: The quick float64 test only runs when every float it forms lies in [_LOW, _HIGH] (normal).
 _LOW, _HIGH = Fraction(2) ** -1000, Fraction(2) ** 1000
 #: How far from 1 the sum of a ``Spectrum``'s weights may be (they are then rescaled to sum 1).
 WEIGHT_SUM_TOLERANCE = Fraction(1, 10**9)
 _NEGATIVE_POLICIES = ("abs", "zero")
-
-
-def _real_vector(values, name: str) -> tuple[Fraction, ...]:
-    """A non-empty 1-D sequence or array of reals, read exactly with signs."""
-    if isinstance(values, np.ndarray):
-        if values.ndim != 1:
-            raise ValueError(f"{name} must be a 1-D vector, got an array of shape {values.shape}")
-        values = values.tolist()
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a 1-D sequence of real numbers, got {values!r}")
-    if len(values) == 0:
-        raise ValueError(f"{name} must be non-empty, got an empty vector")
-    return tuple(_inputs.exact_real(v, f"{name}[{i}]") for i, v in enumerate(values))
 
 
 @dataclass(frozen=True)
@@ -68,8 +55,8 @@ class Spectrum:
     zero_fraction: Fraction = Fraction(0)
 
     def __post_init__(self):
-        nodes = _real_vector(self.nodes, "nodes")
-        weights = _real_vector(self.weights, "weights")
+        nodes = _inputs.real_vector(self.nodes, "nodes")
+        weights = _inputs.real_vector(self.weights, "weights")
         if len(nodes) != len(weights):
             raise ValueError(
                 f"nodes and weights must have the same length, got {len(nodes)} and {len(weights)}"
@@ -79,7 +66,7 @@ class Spectrum:
                 raise ValueError(f"weights must be >= 0, got weights[{i}]={self.weights[i]!r}")
         total = sum(weights)
         if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
-            raise ValueError(f"weights must sum to 1, got a sum of {float(total)!r}")
+            raise ValueError(f"weights must sum to 1, got a sum of {_inputs.describe(total)}")
         zero = _inputs.in_unit_interval(self.zero_fraction, "zero_fraction", open_low=False)
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "weights", tuple(v / total for v in weights))
@@ -122,7 +109,7 @@ def _curvatures(spectrum, d: int, negative: str) -> tuple[Fraction, list[tuple[F
         scale = d * (1 - spectrum.zero_fraction)
         pairs = [(scale * w, policy(x)) for x, w in zip(spectrum.nodes, spectrum.weights)]
     else:
-        values = _real_vector(spectrum, "spectrum")
+        values = _inputs.real_vector(spectrum, "spectrum")
         if len(values) != d:
             raise ValueError(
                 f"spectrum must hold one eigenvalue per magnitude (D = {d}), got {len(values)} values"
@@ -229,14 +216,11 @@ def pruning_limit(magnitudes, spectrum, eps, *, negative="abs", eta=None, dps=50
 
     kept = first_satisfied(d, satisfied)
 
-    def fraction(value: Fraction):
-        return refine(lambda bits: interval(value), dps, False, exact_zero=value == 0)
-
     result = dict(
         kept=kept,
         total=d,
-        kept_fraction=fraction(Fraction(kept, d)),
-        removed_fraction=fraction(Fraction(d - kept, d)),
+        kept_fraction=rational(Fraction(kept, d), dps),
+        removed_fraction=rational(Fraction(d - kept, d), dps),
         radius=refine(
             lambda bits: iv.sqrt(interval(removed[kept])), dps, False, exact_zero=removed[kept] == 0
         ),
@@ -287,7 +271,7 @@ def quadratic_limit(weights, hessian, eps) -> int:
     and is dropped; a negative pivot, or a zero pivot with a non-zero row, proves H not PSD:
     ``ValueError``).  O(D^3) rational arithmetic: meant for small D (up to a few dozen).
     """
-    w = _real_vector(weights, "weights")
+    w = _inputs.real_vector(weights, "weights")
     d = len(w)
     h = _real_matrix(hessian, d)
     eps = _inputs.positive(eps, "eps")

@@ -26,32 +26,19 @@ Conventions for degenerate inputs (N = len(w), zeros counted):
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import mpmath
 from mpmath import iv
 
 from . import _inputs
 from ._powersum import power_sum
-from ._precision import interval, refine, sign
+from ._precision import interval, rational, refine, sign
 from .gini import gini
 from .pqi import pq_index
 
 
 def _read(w, dps) -> tuple[_inputs.Magnitudes, int]:
     return _inputs.magnitudes(w), _inputs.digits(dps)
-
-
-def _require_nonzero(m: _inputs.Magnitudes, measure: str) -> tuple[Fraction, ...]:
-    """The exact magnitudes; ValueError when all are zero (the measure is then 0/0)."""
-    if m.all_zero():
-        raise ValueError(f"{measure} is undefined for an all-zero vector (w has no non-zero entry)")
-    return m.exact()
-
-
-def _exact(value: Fraction, dps: int):
-    """A rational result to ``dps`` digits (exact 0 stays 0)."""
-    return refine(lambda bits: interval(value), dps, False, exact_zero=value == 0)
 
 
 def l0(w, *, dps=50) -> int:
@@ -70,7 +57,7 @@ def l0_eps(w, *, eps=0.5, dps=50) -> int:
 def neg_l1(w, *, dps=50):
     r"""-l1(c) = -sum_j c_j  (0 for the all-zero vector)."""
     m, dps = _read(w, dps)
-    return _exact(-sum(m.exact()), dps)
+    return rational(-sum(m.exact()), dps)
 
 
 def neg_lp(w, *, p=0.5, dps=50):
@@ -83,7 +70,8 @@ def neg_lp(w, *, p=0.5, dps=50):
 def l2_over_l1(w, *, dps=50):
     r"""l2/l1(c) = ||c||_2 / ||c||_1 = sqrt(sum_j c_j^2) / sum_j c_j  (all-zero: ValueError)."""
     m, dps = _read(w, dps)
-    c = _require_nonzero(m, "l2_over_l1")
+    _inputs.require_nonzero(m, "l2_over_l1")
+    c = m.exact()
     s1, s2 = sum(c), sum(v * v for v in c)
     return refine(lambda bits: iv.sqrt(interval(s2)) / interval(s1), dps, False)
 
@@ -120,9 +108,10 @@ def neg_log(w, *, dps=50):
 def kurtosis4(w, *, dps=50):
     r"""kappa_4(c) = sum_j c_j^4 / (sum_j c_j^2)^2  (a rational, computed exactly; all-zero: ValueError)."""
     m, dps = _read(w, dps)
-    c = _require_nonzero(m, "kurtosis4")
+    _inputs.require_nonzero(m, "kurtosis4")
+    c = m.exact()
     s2 = sum(v**2 for v in c)
-    return _exact(sum(v**4 for v in c) / (s2 * s2), dps)
+    return rational(sum(v**4 for v in c) / (s2 * s2), dps)
 
 
 def u_theta(w, *, theta=0.5, dps=50):
@@ -139,7 +128,7 @@ def u_theta(w, *, theta=0.5, dps=50):
         return mpmath.mpf(0)
     window = math.ceil(theta * len(c))
     narrowest = min(c[i + window - 1] - c[i] for i in range(len(c) - window + 1))
-    return _exact(1 - narrowest / spread, dps)
+    return rational(1 - narrowest / spread, dps)
 
 
 def neg_lp_minus(w, *, p=-1, dps=50):
@@ -178,7 +167,8 @@ def shannon_entropy(w, *, dps=50):
     Always <= 0; exactly 0 when c has a single non-zero entry.
     """
     m, dps = _read(w, dps)
-    c = _require_nonzero(m, "shannon_entropy")
+    _inputs.require_nonzero(m, "shannon_entropy")
+    c = m.exact()
     s2 = sum(v * v for v in c)
     shares = [v * v / s2 for v in c if v]
 
@@ -215,7 +205,8 @@ def hoyer(w, *, dps=50):
     n = len(m)
     if n < 2:
         raise ValueError(f"hoyer needs N >= 2 entries (sqrt(N) - 1 = 0), got N={n}")
-    c = _require_nonzero(m, "hoyer")
+    _inputs.require_nonzero(m, "hoyer")
+    c = m.exact()
     s1, s2 = sum(c), sum(v * v for v in c)
     gap = n * s2 - s1 * s1
 
@@ -235,7 +226,7 @@ def pq_mean(w, *, p=0.5, q=1.0, dps=50):
     """
     m, dps = _read(w, dps)
     p, q = _inputs.p_and_q(p, q)
-    _require_nonzero(m, "pq_mean")
+    _inputs.require_nonzero(m, "pq_mean")
     n = len(m)
 
     def enclosure(bits):

@@ -11,11 +11,6 @@ from ._powersum import power_sum
 from ._precision import interval, refine
 
 
-def _nonzero(m: _inputs.Magnitudes, what: str, name: str = "w") -> None:
-    if m.all_zero():
-        raise ValueError(f"{what} is undefined for an all-zero vector ({name} has no non-zero entry)")
-
-
 def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
     r"""PQ Index  I_{p,q}(w) = 1 - d^{1/q - 1/p} ||w||_p / ||w||_q,  for 0 < p < q.
 
@@ -26,7 +21,7 @@ def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
     m = _inputs.magnitudes(w)
     p, q = _inputs.p_and_q(p, q)
     dps = _inputs.digits(dps)
-    _nonzero(m, "pq_index")
+    _inputs.require_nonzero(m, "pq_index")
     d = len(m)
 
     def enclosure(bits):
@@ -53,7 +48,7 @@ def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dps=50, certified=False):
     p, q = _inputs.p_and_q(p, q)
     eta_r = _inputs.non_negative(eta_r, "eta_r")
     dps = _inputs.digits(dps)
-    _nonzero(m, "pqi_bound")
+    _inputs.require_nonzero(m, "pqi_bound")
     return refine(_bound_enclosure(m, p, q, eta_r), dps, certified)
 
 
@@ -86,7 +81,7 @@ def eta(w, r, p, *, dps=50, certified=False):
     r = int(r)
     if not 1 <= r <= d:
         raise ValueError(f"r must satisfy 1 <= r <= d = {d}, got r={r}")
-    _nonzero(m, "eta")
+    _inputs.require_nonzero(m, "eta")
     ordered = sorted(m.exact(), reverse=True)
     kept = _inputs.Magnitudes(None, tuple(ordered[:r]))
     removed = _inputs.Magnitudes(None, tuple(ordered[r:]))

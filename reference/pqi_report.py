@@ -52,7 +52,8 @@ import numpy as np
 
 from ._inputs import digits, magnitudes
 from .gini import gini
-from .pqi import pq_index, pqi_bound
+from ._precision import refine
+from .pqi import _bound_enclosure, pq_index
 from .sap import SCOPES, _group_values, _prune_count, _sap_parameters
 from .weights_io import load_weights, prunable
 
@@ -146,7 +147,9 @@ def report(weights, *, p, q, scope, eta_r, gamma, beta, dps) -> dict:
         for segments, values in _group_values(arrays, masks, scope):
             m = magnitudes(values)
             count = _prune_count(m, params)
-            bound = None if m.all_zero() else pqi_bound(values, p, q, eta_r, dps=dps)
+            bound = None
+            if not m.all_zero():  # pqi_bound of the group, on the magnitudes read once
+                bound = refine(_bound_enclosure(m, params.p, params.q, params.eta_r), dps, False)
             for row in [whole] if scope == "global" else [rows[segments[0][0]], whole]:
                 row["groups"] += 1
                 row["prune"] = (row["prune"] or 0) + count

@@ -8,7 +8,6 @@ from mpmath import iv
 
 from . import _inputs
 from ._precision import interval, refine
-from .limit import _real_vector
 
 
 def spode_direction(g, e, r, *, dps=50) -> tuple:
@@ -21,8 +20,8 @@ def spode_direction(g, e, r, *, dps=50) -> tuple:
     ``ValueError`` for g = 0, r < 1/||g|| (the constraints are then infeasible), or g and e of
     different lengths.
     """
-    g = _real_vector(g, "g")
-    e = _real_vector(e, "e")
+    g = _inputs.real_vector(g, "g")
+    e = _inputs.real_vector(e, "e")
     if len(g) != len(e):
         raise ValueError(f"g and e must have the same length, got {len(g)} and {len(e)}")
     r = _inputs.exact_real(r, "r")
@@ -31,7 +30,8 @@ def spode_direction(g, e, r, *, dps=50) -> tuple:
     if g2 == 0:
         raise ValueError("g must be non-zero (the constraint g^T v = 1 is infeasible for g = 0)")
     if r < 0 or r * r * g2 < 1:
-        raise ValueError(f"r must be >= 1/||g|| = {float(g2) ** -0.5!r}, got r={float(r)!r}")
+        inverse_norm = _inputs.describe(Fraction(g2.denominator, g2.numerator))
+        raise ValueError(f"r must be >= 1/||g|| = sqrt({inverse_norm}), got r={_inputs.describe(r)}")
     along = sum(a * b for a, b in zip(g, e)) / g2
     perp = [b - along * a for a, b in zip(g, e)]
     perp2 = sum(v * v for v in perp)
