@@ -186,6 +186,7 @@ def test_pruning_limit_rejects_bad_input(args, kwargs, error, match):
         (([1, 2], [0.5]), {}, "same length"),
         (([1, 2], [1.5, -0.5]), {}, r"weights\[1\]"),
         (([1, 2], [0.5, 0.6]), {}, "sum to 1"),
+        (([1, 2], [1e308, 1e308]), {}, r"sum of 2.0e\+308"),
         (([1], [1]), {"zero_fraction": 1.5}, "zero_fraction"),
         (([1], [1]), {"zero_fraction": -0.1}, "zero_fraction"),
         (([], []), {}, "nodes"),

@@ -97,6 +97,8 @@ def test_solves_the_constrained_problem(g, e_seed, stretch):
         (([1, 1], [1, 1j], 1), TypeError, r"e\[1\]"),
         (([1, 1], [1, 1], float("inf")), ValueError, "r must be finite"),
         (([1, 1], [1, 1], 1), ValueError, "dps"),
+        (([1e-200], [1], 1), ValueError, r"r must be >= 1/\|\|g\|\| = sqrt\(1.0000000000000001e\+400\)"),
+        (([1e200], [1], 0), ValueError, "r must be"),
     ],
 )
 def test_rejects_bad_input(args, error, match):
