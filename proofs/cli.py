@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .core import STATUSES
+
 HELP = "check the PQI paper's theorems step by step with sympy (proved / refuted / open)"
 
 
@@ -20,7 +22,7 @@ def _table(results) -> str:
     lines = [f"{a:<{width_id}}  {b:<{width_status}}  {c}\n{'':<{width_id}}  {'':<{width_status}}  [{d}]"
              for a, b, c, d in rows]
     regressions = [r.id for r in results if r.status != r.expected]
-    summary = {status: sum(r.status == status for r in results) for status in ("proved", "refuted", "open")}
+    summary = {status: sum(r.status == status for r in results) for status in STATUSES}
     lines.append(", ".join(f"{n} {status}" for status, n in summary.items())
                  + (f"; REGRESSIONS (status != expected): {', '.join(regressions)}" if regressions else ""))
     return "\n".join(lines)

@@ -1,5 +1,5 @@
-"""Concrete counterexamples (exact rationals, JSON-ready as strings) and exact evaluation of
-I_{p,q} at them in sympy.  Each is a Robin Hood transfer of t from w_i to w_j (D1)."""
+"""Concrete counterexamples (exact rationals, JSON-ready as strings; ``theorem1`` evaluates
+I_{p,q} at them exactly).  Each is a Robin Hood transfer of t from w_i to w_j (D1)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,3 @@ def robin_hood(p, q, before, i, j, t) -> dict:
 P_ABOVE_ONE = robin_hood("2", "3", ["1", "1/2", "10", "10"], 0, 1, "1/10")
 #: D1 fails for p < q < 1: many small other coordinates.
 Q_BELOW_ONE = robin_hood("1/10", "1/2", ["1", "1/2", "1/100", "1/100", "1/100", "1/100"], 0, 1, "1/8")
-
-
-def exact_pqi(w, p, q):
-    """I_{p,q}(w) as an exact sympy number (w, p, q given as rational strings)."""
-    import sympy as sp
-
-    p, q = sp.Rational(p), sp.Rational(q)
-    w = [sp.Rational(x) for x in w]
-    d = len(w)
-    s_p = sum(abs(x) ** p for x in w)
-    s_q = sum(abs(x) ** q for x in w)
-    return 1 - sp.Integer(d) ** (1 / q - 1 / p) * s_p ** (1 / p) / s_q ** (1 / q)

@@ -42,7 +42,7 @@ class PropertyResult:
 
     def to_json(self) -> dict:
         return {
-            "holds": self.holds,
+            "holds": self.status != FAILS,  # SPEC §6: a bool; a tie is no proved counterexample
             "status": self.status,
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
             "examples": self.examples,

@@ -72,7 +72,7 @@ def run(args) -> int:
         return 2
     reports = []
     for k, (name, params) in enumerate(selected, start=1):
-        print(f"[{k}/{len(selected)}] {_label(name, params)} ...", file=sys.stderr, end="", flush=True)
+        print(f"[{k}/{len(selected)}] {label(name, params)} ...", file=sys.stderr, end="", flush=True)
         report = check_measure(
             MEASURES[name],
             max_examples=args.max_examples,
@@ -92,7 +92,8 @@ def run(args) -> int:
     return 0
 
 
-def _label(name: str, params: dict) -> str:
+def label(name: str, params: dict) -> str:
+    """``name(k=v, ...)``: a measure with its parameters."""
     return name + (f"({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
 
 
@@ -106,7 +107,7 @@ def render_table(reports) -> str:
     from properties import PROPERTIES
 
     rows = [["measure", *PROPERTIES]]
-    rows += [[_label(r.measure, r.params), *(CELLS[r[p].status] for p in PROPERTIES)] for r in reports]
+    rows += [[label(r.measure, r.params), *(CELLS[r[p].status] for p in PROPERTIES)] for r in reports]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
@@ -140,12 +141,12 @@ def render_markdown(reports: list[dict]) -> str:
             if obligation:
                 cell += f" `{obligation}`"
             cells.append(cell)
-        lines.append(f"| {_label(report['measure'], report['params'])} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label(report['measure'], report['params'])} | " + " | ".join(cells) + " |")
     lines += ["", "Counterexamples (✗: proved at the precision shown; ≈: equal to every digit tried):", ""]
     for k, (report, prop, result) in enumerate(notes, start=1):
         cx = result["counterexample"]
         lines.append(
-            f"{k}. {_label(report['measure'], report['params'])}, {prop}: c = {_compact(cx['vector'])}, "
+            f"{k}. {label(report['measure'], report['params'])}, {prop}: c = {_compact(cx['vector'])}, "
             f"transform {_transform(cx['transform'])}: S(before) = {cx['value_before']}, "
             f"S(after) = {cx['value_after']}; required {cx['relation']}, observed {cx['observed']} "
             f"({cx['precision']})."

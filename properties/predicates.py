@@ -60,6 +60,8 @@ from typing import Callable
 import mpmath
 import numpy as np
 
+from reference._inputs import exact_real
+
 #: An ExactJudge starts at this many digits and multiplies by 4 while undecided.
 START_DIGITS = 30
 #: Values within the error bound at this many digits (plus 2 x the inputs' decimal range) are equal.
@@ -139,13 +141,6 @@ def _value_text(v) -> str:
     return repr(v)
 
 
-def _exact(v) -> Fraction:
-    if isinstance(v, mpmath.mpf):
-        sign, man, exp, _ = v._mpf_
-        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
-    return Fraction(v)
-
-
 def _as_entry(f: Fraction):
     try:
         as_float = float(f)
@@ -181,9 +176,9 @@ class ExactJudge:
 
     def value(self, x: Vector, dps: int):
         key = (x, dps)
-        if any(v >= FLOAT64_LIMIT for v in x):
-            raise Reject("entry >= 2**1024, beyond what reference reads")
         if key not in self._cache:
+            if any(v >= FLOAT64_LIMIT for v in x):
+                raise Reject("entry >= 2**1024, beyond what reference reads")
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = self.measure(list(x), **self.params, dps=dps)
@@ -192,13 +187,14 @@ class ExactJudge:
     def compare(self, x: Vector, y: Vector, *, strict: bool = True) -> Comparison:
         """``strict``: the property wants S(x) != S(y), so a tie must be established (up to
         ``_equality_digits``); otherwise only a proved difference matters (up to EQUALITY_DIGITS)."""
-        dps = START_DIGITS
-        limit = _equality_digits(x, y) if strict else EQUALITY_DIGITS
+        dps, limit = START_DIGITS, None
         while True:
             a, b = self.value(x, dps), self.value(y, dps)
             order = _decide(a, b, dps)
             if order is not None:
                 return Comparison(order, a, b, f"{dps} digits")
+            if limit is None:  # undecided at START_DIGITS (rare): how far to go
+                limit = _equality_digits(x, y) if strict else EQUALITY_DIGITS
             if dps >= limit:
                 return Comparison(0, a, b, f"equal to {dps} digits", exact=False)
             dps = min(4 * dps, limit)
@@ -222,7 +218,7 @@ def _decide(a, b, dps: int) -> int | None:
     """Proved order of two values with relative error < 10**-dps (mpf) or exact (int, Fraction)."""
     if _infinite(a) or _infinite(b):
         return (a > b) - (a < b)
-    ea, eb = _exact(a), _exact(b)
+    ea, eb = exact_real(a, "S(x)"), exact_real(b, "S(y)")
     margin = Fraction(1, 10 ** (dps - 1)) * (_error_scale(a, ea) + _error_scale(b, eb))
     gap = ea - eb
     if abs(gap) > margin or margin == 0:
@@ -355,13 +351,15 @@ def bill_gates(judge: Judge, c, i: int) -> Counterexample | None:
 def _bill_gates_alphas(judge: Judge, f: list[Fraction], i: int, beta: Fraction):
     """(the first alpha's violation or None, whether any alpha was representable) at this beta."""
     tested = False
+    low = list(f)
+    low[i] += beta
+    before = exact_vector(low)
     for s in P1_ALPHA_SHIFTS:
         alpha = beta * Fraction(2) ** s
-        low, high = list(f), list(f)
-        low[i] += beta
-        high[i] += beta + alpha
+        high = list(low)
+        high[i] += alpha
         try:
-            failure = _check("P1", judge, None, {"beta": beta, "alpha": alpha}, exact_vector(low), exact_vector(high), 1)
+            failure = _check("P1", judge, None, {"beta": beta, "alpha": alpha}, before, exact_vector(high), 1)
         except Reject:
             continue
         tested = True
@@ -384,14 +382,4 @@ PREDICATES = {
     "D4": cloning,
     "P1": bill_gates,
     "P2": babies,
-}
-
-#: property -> one-line statement (for tables and reports)
-STATEMENTS = {
-    "D1": "Robin Hood: moving alpha from c_i > c_j to c_j lowers S",
-    "D2": "Scaling: S(alpha c) = S(c)",
-    "D3": "Rising Tide: S(alpha + c) < S(c), c not constant",
-    "D4": "Cloning: S(c) = S(c||c)",
-    "P1": "Bill Gates: growing one entry enough makes S grow",
-    "P2": "Babies: S(c||0) > S(c)",
 }

@@ -87,7 +87,7 @@ def _properties(out: _Summary, mode: dict, seed: int) -> None:
     out.section("Hurley-Rickard properties (properties.check_measure)")
     try:
         from properties import PROPERTIES, check_measure
-        from properties.cli import verdict_line
+        from properties.cli import label, verdict_line
     except ImportError as error:
         out.line(None, f"not available: {error}")
         return
@@ -105,8 +105,7 @@ def _properties(out: _Summary, mode: dict, seed: int) -> None:
             report = replace(report, results={p: (longer if p in failing else report.results)[p] for p in PROPERTIES})
         found = frozenset(p for p, r in report.results.items() if not r.holds)
         verdicts = verdict_line(report)
-        label = name + (f"({', '.join(f'{k}={v}' for k, v in params)})" if params else "")
-        out.line(found == failing, f"{label}: {verdicts}" + ("" if found == failing else
+        out.line(found == failing, f"{label(name, dict(params))}: {verdicts}" + ("" if found == failing else
                  f" (expected failing: {sorted(failing) or 'none'})"))
         for prop in sorted(found ^ failing):
             cx = report[prop].counterexample

@@ -39,3 +39,12 @@ def test_markdown_output_names_obligations_and_counterexamples(capsys):
     row = next(line for line in out.splitlines() if line.startswith("| pq_index(p=2, q=4)"))
     assert "✗ [1] `D1.fails_every_p_above_one`" in row and "✓ 20 `D2.scaling`" in row
     assert "1. pq_index(p=2, q=4), D1: c = (" in out and "observed S(after) > S(before)" in out
+
+
+def test_json_holds_is_a_bool_and_a_tie_keeps_its_status(capsys):
+    """SPEC §6: "holds" is a bool, false only for a proved counterexample; a tie says so in
+    "status" (neg_l1 is unchanged by appending a zero, to every digit)."""
+    args = ["properties", "--measure", "neg_l1", "--max-examples", "10", "--max-size", "6", "--json"]
+    assert main(args) == 0
+    p2 = json.loads(capsys.readouterr().out)[0]["properties"]["P2"]
+    assert p2["holds"] is True and p2["status"] == "tie" and p2["counterexample"]["tie"] is True
