@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import mpmath
 import numpy as np
 
-from ..limit import first_satisfied
+from .._inputs import exact_real, magnitudes
+from ..limit import _removed_squares, first_satisfied
 from . import tolerances as tol
 from .adapters import Implementation, as_implementation
 from .cases import Case
@@ -124,18 +124,12 @@ def _source(value, feed) -> str:
     return repr(value)
 
 
-def _reference_call(function: str) -> str:
-    module = {"sap_prune_count": "reference.sap", "sap_masks": "reference.sap",
-              "fixed_ratio_masks": "reference.sap", "pruning_limit": "reference.limit"}
-    return f"{module.get(function, 'reference')}.{function}"
-
-
 def reproduction(impl: Implementation, function: str, kwargs: dict) -> str:
     feed = _FEED[impl.dtype]
     args = ",\n    ".join(f"{k}={_source(v, feed)}" for k, v in kwargs.items())
-    ref = _reference_call(function)
+    ref = f"reference.{function}"
     return "\n".join([
-        "import numpy as np, " + ref.rsplit(".", 1)[0],
+        "import numpy as np, reference",
         "from reference.oracle import TorchAdapter, as_implementation, load_implementation",
         f"impl = {impl.loader}",
         f"kwargs = dict(\n    {args},\n)",
@@ -204,25 +198,21 @@ def _check_pqi_bound(impl, case, kwargs, got):
     return _compare_real(impl, case, kwargs, got, ref, rel * ref, "relative-budget")
 
 
-def _exact(x) -> Fraction:
-    return Fraction(*float(x).as_integer_ratio()) if isinstance(x, float) else Fraction(x)
-
-
 def sap_admitted(w: np.ndarray, prec: tol.Precision, p, q, eta_r, gamma, beta) -> range:
     """The SAP counts an implementation of precision ``prec`` may return for group ``w``."""
     import reference
-    from reference._inputs import exact_real
     from reference._precision import endpoints
 
     if not np.any(w):
         return range(0, 1)
     d = len(w)
-    g, b = _exact(gamma), _exact(beta)
+    g, b = exact_real(gamma, "gamma"), exact_real(beta, "beta")
     enclosure = reference.pqi_bound(w, p, q, eta_r, dps=20, certified=True)
     lo, hi = (exact_real(x, "r") for x in endpoints(enclosure))
-    e_r = g * hi * _exact(tol.pqi_bound_relative_budget(prec, d, p, q)) + _exact(tol.product_error(prec, float(g * d)))
+    e_r = (g * hi * exact_real(tol.pqi_bound_relative_budget(prec, d, p, q), "budget")
+           + exact_real(tol.product_error(prec, float(g * d)), "budget"))
     cap = d * b
-    e_b = _exact(tol.product_error(prec, float(cap)))
+    e_b = exact_real(tol.product_error(prec, float(cap)), "budget")
     low = min(g * (d - hi) - e_r, cap - e_b)
     high = min(g * (d - lo) + e_r, cap + e_b)
     return range(max(0, math.floor(low)), max(0, math.floor(high)) + 1)
@@ -230,7 +220,7 @@ def sap_admitted(w: np.ndarray, prec: tol.Precision, p, q, eta_r, gamma, beta) -
 
 def fixed_admitted(d: int, prec: tol.Precision, amount: float) -> set:
     """round(amount d) of the exact product and of the products the implementation may form."""
-    counts = {round(_exact(amount) * d), round(float(amount) * d)}
+    counts = {round(exact_real(amount, "amount") * d), round(float(amount) * d)}
     if prec.u > 2.0**-53:
         counts.add(round(float(np.float32(amount) * np.float32(d))))
     return counts
@@ -255,7 +245,6 @@ def _check_sap_prune_count(impl, case, kwargs, got):
 
 
 def _check_masks(impl, case, kwargs, got):
-    from reference import _inputs
     from reference.sap import _group_values, _smallest, fixed_ratio_masks, sap_masks
 
     weights, masks = kwargs["weights"], kwargs["masks"]
@@ -286,7 +275,7 @@ def _check_masks(impl, case, kwargs, got):
             if len(pruned) not in admitted:
                 problems.append(f"group [{where}]: pruned {len(pruned)}, admitted {sorted(admitted)}")
                 continue
-            chosen = np.sort(_smallest(_inputs.magnitudes(values, "group"), len(pruned)))
+            chosen = np.sort(_smallest(magnitudes(values, "group"), len(pruned)))
             if not np.array_equal(chosen, pruned):
                 problems.append(f"group [{where}]: pruned positions {pruned.tolist()}, expected "
                                 f"{chosen.tolist()} (c smallest, ties first in group order)")
@@ -299,10 +288,9 @@ def _check_masks(impl, case, kwargs, got):
                     note="; ".join(problems))
 
 
-def _limit_f(magnitudes: np.ndarray, spectrum: np.ndarray, eps: float):
+def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float):
     """k -> F(k) at 30 digits (error far below any float budget), |lambda| (SPEC: "abs")."""
-    squares = sorted((_exact(float(v)) ** 2 for v in np.abs(magnitudes)), reverse=True)
-    tails = [sum(squares[k:], Fraction(0)) for k in range(len(squares) + 1)]
+    tails = _removed_squares(magnitudes(values, "magnitudes"))
     lams = [mpmath.mpf(abs(float(x))) for x in spectrum]
 
     def f(k: int):
@@ -355,10 +343,8 @@ CHECKS = {
 def _reference_raises(case: Case, kwargs: dict) -> bool:
     """Whether the reference rejects the call with ValueError (SPEC §1)."""
     import reference
-    from reference import limit, sap
 
-    function = getattr(reference, case.function, None) or getattr(sap, case.function, None) \
-        or getattr(limit, case.function)
+    function = getattr(reference, case.function)
     try:
         function(**kwargs)
     except ValueError:

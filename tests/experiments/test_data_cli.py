@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("gpu_impl.measures", reason="gpu_impl.measures (pq_index, gini) not available")
-pytest.importorskip("gpu_impl.pruning", reason="gpu_impl.pruning (sap_masks, fixed_ratio_masks) not available")
 
 from gpu_impl.experiments.data import load_dataset, read_idx  # noqa: E402
 from gpu_impl.experiments.models import build_model  # noqa: E402

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("gpu_impl.measures", reason="gpu_impl.measures (pq_index, gini) not available")
-pytest.importorskip("gpu_impl.pruning", reason="gpu_impl.pruning (sap_masks, fixed_ratio_masks) not available")
 
 import reference  # noqa: E402
 import reference.sap as ref_sap  # noqa: E402

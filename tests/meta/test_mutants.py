@@ -106,6 +106,7 @@ def test_mutant_is_rejected(mutant, function):
     found = failures(mutant, function)
     assert found, f"the oracle passed the mutant {type(mutant).__name__} on {function}"
     assert all(f.function == function and f.reproduction for f in found)
+    compile(found[0].reproduction, "<reproduction>", "exec")  # valid Python (running it may raise: that is the failure)
 
 
 def test_naive_powers_fail_on_large_magnitudes_at_p_0_1():

@@ -16,6 +16,11 @@ from reference.oracle.tolerances import DTYPES, Precision, gini_budget, pq_index
 
 torch = pytest.importorskip("torch")
 
+
+def test_gpu_impl_provides_every_function():
+    """A broken gpu_impl must not pass as 'provides nothing' (its checks would all skip)."""
+    assert as_implementation(TorchAdapter()).provides == FUNCTIONS
+
 DEVICES = [
     "cpu",
     pytest.param("cuda", marks=[pytest.mark.gpu,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from types import SimpleNamespace
 
-import pytest
 
 from reference.oracle import DEFAULT_IMPL, load_implementation
 from reference.oracle.pytest_plugin import ENV_VAR, selected
@@ -31,10 +31,12 @@ def test_default_is_gpu_impl(monkeypatch):
 
 
 def test_loading_does_not_import_torch():
-    if "torch" in sys.modules:
-        pytest.skip("torch already imported by another test")
-    impl = load_implementation(DEFAULT_IMPL)
-    assert impl.dtype == "float64" and "torch" not in sys.modules
+    """In a fresh process: under pytest another test has usually imported torch already."""
+    code = ("import sys; from reference.oracle import DEFAULT_IMPL, load_implementation; "
+            "import reference.oracle.cli, reference.oracle.runner; "
+            "assert load_implementation(DEFAULT_IMPL).dtype == 'float64'; "
+            "assert 'torch' not in sys.modules and 'hypothesis' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_class_attribute_is_instantiated():
