@@ -3,21 +3,36 @@
 Same names and meanings as ``reference`` (SPEC §2) on ``torch.Tensor``s, any device, batched
 over ``dim``/``mask`` where a function reduces a vector; real results are float64 tensors,
 counts int64 tensors, masks bool tensors.
+
+The names are loaded on first use (PEP 562), so that ``sparsity-oracle`` can find the
+``gpu_impl.experiments`` subcommands without importing torch; without torch installed,
+importing this package fails at once, as an optional extra should.
 """
 
-from .limit import PruningLimit, Spectrum, pruning_limit
-from .measures import gini, pq_index
-from .pruning import SCOPES, fixed_ratio_masks, pqi_bound, sap_masks, sap_prune_count
+import importlib
+import importlib.util
 
-__all__ = [
-    "SCOPES",
-    "PruningLimit",
-    "Spectrum",
-    "fixed_ratio_masks",
-    "gini",
-    "pq_index",
-    "pqi_bound",
-    "pruning_limit",
-    "sap_masks",
-    "sap_prune_count",
-]
+if importlib.util.find_spec("torch") is None:
+    raise ModuleNotFoundError("gpu_impl needs torch (pip install 'sparsity-oracle[torch]')", name="torch")
+
+#: public name -> the module defining it
+_EXPORTS = {
+    "PruningLimit": "limit",
+    "Spectrum": "limit",
+    "pruning_limit": "limit",
+    "gini": "measures",
+    "pq_index": "measures",
+    "SCOPES": "pruning",
+    "fixed_ratio_masks": "pruning",
+    "pqi_bound": "pruning",
+    "sap_masks": "pruning",
+    "sap_prune_count": "pruning",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,14 +33,13 @@ from . import _core
 SCOPES = ("global", "layer", "neuron")
 
 
-def _log_retained(rows: _core.Rows, p: float, q: float, eta_r: float, *, float64_terms: bool = False):
-    """(log r per slice, d per slice, max |w| per slice); r is meaningless for zero slices.
+def _log_retained(rows: _core.Rows, top: torch.Tensor, p: float, q: float, eta_r: float, *,
+                  float64_terms: bool = False) -> torch.Tensor:
+    """log r per slice (``top``: the slices' max |w|); meaningless for zero slices.
     ``float64_terms``: power-sum terms in float64 whatever the input dtype (``power_sums``)."""
-    top = _core.slice_maxima(rows)
     s_p, s_q = _core.power_sums(rows, top, (p, q), float64_terms=float64_terms)
     gap = q - p
-    log_r = (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
-    return log_r, rows.count(), top
+    return (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
 
 
 def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
@@ -56,9 +55,9 @@ def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
     p, q = _core.p_and_q(p, q)
     eta_r = _core.non_negative(eta_r, "eta_r")
     rows = _core.as_rows(w, dim, mask)
-    log_r, count, top = _log_retained(rows, p, q, eta_r)
-    _core.require_defined(rows, count, top, "pqi_bound")
-    return rows.shape_result(torch.exp(log_r))
+    top = _core.slice_maxima(rows)
+    _core.require_defined(rows, rows.count(), top, "pqi_bound")
+    return rows.shape_result(torch.exp(_log_retained(rows, top, p, q, eta_r)))
 
 
 def _sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float, float]:
@@ -82,23 +81,22 @@ def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
     for a 40 000-weight group).  Slices whose value lies that close to an integer are
     recomputed with float64 terms, so the count is off by one only where gamma (d - r) is
     within float64 rounding of an integer."""
-    value, retained, count, top = _sap_values(rows, p, q, eta_r, gamma, beta, float64_terms=False)
+    top, count = _core.slice_maxima(rows), rows.count()
+    d = count.to(_core.ACC)
+
+    def values(rows, top, d, float64_terms):  # (min(gamma (d - r), d beta), r) per slice
+        retained = torch.exp(_log_retained(rows, top, p, q, eta_r, float64_terms=float64_terms))
+        return torch.minimum(gamma * (d - retained), d * beta), retained
+
+    value, retained = values(rows, top, d, False)
     if rows.rows.dtype != _core.ACC:
         band = 2 * gamma * retained * (q + p) / (q - p) * FLOAT32_POWER_SUM_ERROR
         near = (value - torch.round(value)).abs() <= band
         if bool(near.any()):
             subset = replace(rows, rows=rows.rows[near], mask=None if rows.mask is None else rows.mask[near])
-            value[near] = _sap_values(subset, p, q, eta_r, gamma, beta, float64_terms=True)[0]
+            value[near] = values(subset, top[near], d[near], True)[0]
     counts = torch.floor(value).clamp_min_(0).to(torch.int64)
     return torch.where((count > 0) & (top > 0), counts, 0)
-
-
-def _sap_values(rows: _core.Rows, p, q, eta_r, gamma, beta, *, float64_terms: bool):
-    """(min(gamma (d - r), d beta), r, d, max |w|) per slice, float64."""
-    log_r, count, top = _log_retained(rows, p, q, eta_r, float64_terms=float64_terms)
-    d = count.to(_core.ACC)
-    retained = torch.exp(log_r)
-    return torch.minimum(gamma * (d - retained), d * beta), retained, count, top
 
 
 def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, mask=None) -> torch.Tensor:

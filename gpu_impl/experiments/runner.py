@@ -44,15 +44,15 @@ from typing import Callable, Optional
 
 import torch
 
+from gpu_impl import _core
 from gpu_impl.measures import gini, pq_index
-from gpu_impl.pruning import fixed_ratio_masks, sap_masks
+from gpu_impl.pruning import SCOPES, _sap_parameters, fixed_ratio_masks, sap_masks
 
 from . import data as data_module
 from .models import MODELS, build_model, prunable_names
 from .training import accuracy, epoch_generator, make_optimizer, train_epoch
 
 METHODS = ("sap", "lt", "oneshot")
-SCOPES = ("global", "layer", "neuron")
 #: Settings that may differ on ``--resume`` (every other one must match config.json).
 RESUMABLE_CHANGES = ("iterations",)
 
@@ -89,19 +89,16 @@ class ExperimentConfig:
             ("scope", self.scope in SCOPES, f"one of {SCOPES}"),
             ("iterations", self.iterations >= 1, ">= 1"),
             ("epochs", self.epochs >= 1, ">= 1"),
-            ("p", self.p > 0, "> 0"),
-            ("q", self.q > self.p, f"> p = {self.p!r}"),
-            ("eta_r", self.eta_r >= 0, ">= 0"),
-            ("gamma", self.gamma > 0, "> 0"),
-            ("beta", 0 < self.beta <= 1, "in (0, 1]"),
-            ("amount", 0 <= self.amount <= 1, "in [0, 1]"),
-            ("lr", self.lr > 0, "> 0"),
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("threads", self.threads is None or self.threads >= 1, ">= 1"),
         ]
         for name, ok, rule in checks:
             if not ok:
                 raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
+        # the pruning parameters as gpu_impl.pruning checks them (finite, in range), before any training
+        _sap_parameters(self.p, self.q, self.eta_r, self.gamma, self.beta)
+        _core.in_unit_interval(self.amount, "amount", open_low=False)
+        _core.positive(self.lr, "lr")
 
 
 def resolve_device(device: str) -> torch.device:
@@ -298,10 +295,7 @@ def run_experiment(
             weights = {n: params[n].detach() for n in names}
             if config.method == "oneshot" and dense is None:
                 dense = {n: w.clone() for n, w in weights.items()}
-            next_masks = {
-                n: torch.as_tensor(m, device=device, dtype=torch.bool)
-                for n, m in _next_masks(config, weights, masks, dense).items()
-            }
+            next_masks = _next_masks(config, weights, masks, dense)
             acc_pruned = accuracy(
                 model, dataset.x_test, dataset.y_test,
                 parameters={n: weights[n] * next_masks[n] for n in names},
