@@ -19,10 +19,10 @@ import time
 
 import torch
 
-from gpu_impl.experiments.data import load_dataset
-from gpu_impl.experiments.models import build_model, prunable_names
-from gpu_impl.experiments.runner import ExperimentConfig, run_experiment
-from gpu_impl.experiments.training import epoch_generator, make_optimizer, train_epoch
+from sparsity_oracle.gpu_impl.experiments.data import load_dataset
+from sparsity_oracle.gpu_impl.experiments.models import build_model, prunable_names
+from sparsity_oracle.gpu_impl.experiments.runner import ExperimentConfig, run_experiment
+from sparsity_oracle.gpu_impl.experiments.training import epoch_generator, make_optimizer, train_epoch
 
 
 def _masked_pairs(model, fraction_kept=0.5):

@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gpu_impl import pq_index, sap_prune_count  # noqa: E402
+from sparsity_oracle.gpu_impl import pq_index, sap_prune_count  # noqa: E402
 
 
 def paper_pq_index(w: torch.Tensor, p: float = 0.5, q: float = 1.0) -> torch.Tensor:

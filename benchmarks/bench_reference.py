@@ -21,8 +21,8 @@ import time
 import mpmath
 import numpy as np
 
-import reference
-from reference._precision import bits_for_digits, endpoints, relative_width
+from sparsity_oracle import reference
+from sparsity_oracle.reference._precision import bits_for_digits, endpoints, relative_width
 
 DPS = 30
 

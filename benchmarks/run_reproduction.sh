@@ -15,7 +15,7 @@
 # Runs use --resume, so an interrupted script can simply be started again; `run` with
 # disjoint seed lists can run in parallel.
 # Outputs: $ROOT/SET/{method}-s{seed}/ and docs/img/reproduction-SET.png.
-# SO: the command to run (default: sparsity-oracle; e.g. SO="python -m reference.cli").
+# SO: the command to run (default: sparsity-oracle; e.g. SO="python -m sparsity_oracle").
 # ROOT: the output root (default: runs/reproduction; e.g. ROOT=runs/reproduction-real).
 # `plot` draws the finished runs under $ROOT (unfinished ones and empty sets are skipped;
 # the legend gives the number of runs per curve).

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .validation import describe
+
 #: Accumulation and result dtype of every real result of gpu_impl.
 ACC = torch.float64
 #: Below this, a float64 quotient |w_i| / max|w| is subnormal and loses relative precision.
@@ -22,56 +24,6 @@ _TINY = 2.0**-1021
 _FLOAT32_MAX_EXPONENT = 64
 #: Elements per chunk of the power-sum pass (bounds the float64 temporaries; cache-sized on CPU).
 _CHUNK = {"cpu": 2**16, "cuda": 2**26}
-
-
-def describe(value) -> str:
-    return f"{value!r} (type {type(value).__name__})"
-
-
-def real_param(value, name: str) -> float:
-    """A finite real scalar parameter as a Python float (TypeError / ValueError otherwise)."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype != torch.bool \
-            and not value.is_complex():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {describe(value)}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    return v
-
-
-def p_and_q(p, q) -> tuple[float, float]:
-    """(p, q) with 0 < p < q (SPEC §1)."""
-    p_value, q_value = real_param(p, "p"), real_param(q, "q")
-    if p_value <= 0:
-        raise ValueError(f"p must be > 0, got p={p!r}")
-    if q_value <= p_value:
-        raise ValueError(f"q must be > p, got q={q!r} and p={p!r}")
-    return p_value, q_value
-
-
-def non_negative(value, name: str) -> float:
-    v = real_param(value, name)
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {name}={value!r}")
-    return v
-
-
-def positive(value, name: str) -> float:
-    v = real_param(value, name)
-    if v <= 0:
-        raise ValueError(f"{name} must be > 0, got {name}={value!r}")
-    return v
-
-
-def in_unit_interval(value, name: str, *, open_low: bool) -> float:
-    """``value`` in (0, 1] (open_low) or [0, 1]."""
-    v = real_param(value, name)
-    if v > 1 or v < 0 or (open_low and v == 0):
-        interval = "(0, 1]" if open_low else "[0, 1]"
-        raise ValueError(f"{name} must lie in {interval}, got {name}={value!r}")
-    return v
 
 
 def weights_tensor(w, name: str = "w", *, allow_empty: bool = False) -> torch.Tensor:

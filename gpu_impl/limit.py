@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import _core
+from . import _core, validation
 
 #: Most (grid point, eigenvalue) pairs evaluated per multisection round.
 _GRID = 2**20
@@ -70,7 +70,7 @@ class Spectrum:
         total = float(weights.sum())
         if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
             raise ValueError(f"weights must sum to 1, got a sum of {total!r}")
-        zero = _core.in_unit_interval(self.zero_fraction, "zero_fraction", open_low=False)
+        zero = validation.in_unit_interval(self.zero_fraction, "zero_fraction", open_low=False)
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "weights", weights / total)
         object.__setattr__(self, "zero_fraction", zero)
@@ -173,9 +173,9 @@ def pruning_limit(magnitudes, spectrum, eps, *, negative="abs", eta=None) -> Pru
     _core.require_finite(m, "magnitudes")
     m = torch.sort(m.reshape(-1).to(_core.ACC).abs(), descending=True).values
     d = m.numel()
-    eps = _core.positive(eps, "eps")
+    eps = validation.positive(eps, "eps")
     if eta is not None:
-        eta = _core.real_param(eta, "eta")
+        eta = validation.real_param(eta, "eta")
         if not 0 < eta < 1:
             raise ValueError(f"eta must lie in (0, 1), got eta={eta!r}")
     base, coef, lam = _curvatures(spectrum, d, negative, m.device)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from . import _core
+from . import _core, validation
 
 
 def pq_index(w, p=0.5, q=1.0, *, dim=None, mask=None) -> torch.Tensor:
@@ -37,7 +37,7 @@ def pq_index(w, p=0.5, q=1.0, *, dim=None, mask=None) -> torch.Tensor:
     constant slice gives exactly 0 (a rounding below 0, impossible for the exact value, is
     returned as 0).  Returns a float64 tensor (0-d for ``dim=None``).
     """
-    p, q = _core.p_and_q(p, q)
+    p, q = validation.p_and_q(p, q)
     rows = _core.as_rows(w, dim, mask)
     top = _core.slice_maxima(rows)
     count = rows.count()

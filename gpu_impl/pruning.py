@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import torch
 
-from . import _core
+from . import _core, validation
 
 #: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
 SCOPES = ("global", "layer", "neuron")
@@ -52,18 +52,20 @@ def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
     M = max |w_i| (r is invariant under that scaling), evaluated through logarithms so that no
     power overflows.  Returns a float64 tensor; ValueError as ``pq_index`` and for eta_r < 0.
     """
-    p, q = _core.p_and_q(p, q)
-    eta_r = _core.non_negative(eta_r, "eta_r")
+    p, q = validation.p_and_q(p, q)
+    eta_r = validation.non_negative(eta_r, "eta_r")
     rows = _core.as_rows(w, dim, mask)
     top = _core.slice_maxima(rows)
     _core.require_defined(rows, rows.count(), top, "pqi_bound")
     return rows.shape_result(torch.exp(_log_retained(rows, top, p, q, eta_r)))
 
 
-def _sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float, float]:
-    p, q = _core.p_and_q(p, q)
-    return (p, q, _core.non_negative(eta_r, "eta_r"), _core.positive(gamma, "gamma"),
-            _core.in_unit_interval(beta, "beta", open_low=True))
+def sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float, float]:
+    """SAP's parameters as floats ``(p, q, eta_r, gamma, beta)``, validated (SPEC §1: 0 < p < q,
+    eta_r >= 0, gamma > 0, beta in (0, 1], all finite)."""
+    p, q = validation.p_and_q(p, q)
+    return (p, q, validation.non_negative(eta_r, "eta_r"), validation.positive(gamma, "gamma"),
+            validation.in_unit_interval(beta, "beta", open_low=True))
 
 
 #: Relative error bound of a power sum s_t formed from float32 terms (``_core.power_sums``): each
@@ -112,7 +114,7 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, ma
     lies within float64 rounding error of an integer.  ValueError for
     an empty tensor, NaN/inf entries, p <= 0, q <= p, eta_r < 0, gamma <= 0, beta outside (0, 1].
     """
-    params = _sap_parameters(p, q, eta_r, gamma, beta)
+    params = sap_parameters(p, q, eta_r, gamma, beta)
     rows = _core.as_rows(w, dim, mask)
     return rows.shape_result(_sap_counts(rows, *params))
 
@@ -200,7 +202,7 @@ def sap_masks(weights, masks, *, scope, p=0.5, q=1.0, eta_r=0, gamma=1, beta=0.9
     at least float32).  Every weight entry, masked or not, must be finite (ValueError naming
     it).
     """
-    params = _sap_parameters(p, q, eta_r, gamma, beta)
+    params = sap_parameters(p, q, eta_r, gamma, beta)
     return _prune(weights, masks, scope, lambda rows: _sap_counts(rows, *params))
 
 
@@ -217,7 +219,7 @@ def fixed_ratio_masks(weights, masks, *, scope, amount=0.2) -> dict:
     ranks by the dense weights w_0, Lottery ticket by w_t: the caller passes the weights to
     rank.  Arguments and result as in ``sap_masks``; ValueError for amount outside [0, 1].
     """
-    amount = _core.in_unit_interval(amount, "amount", open_low=False)
+    amount = validation.in_unit_interval(amount, "amount", open_low=False)
 
     def count(rows):
         return torch.round(amount * rows.count().to(_core.ACC)).to(torch.int64)

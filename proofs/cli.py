@@ -30,7 +30,7 @@ def _table(results) -> str:
 
 def run(args) -> int:
     """Exit status 1 when an obligation's status differs from its recorded expected status."""
-    import proofs
+    from sparsity_oracle import proofs
 
     results = proofs.check_all()
     if args.json:

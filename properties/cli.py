@@ -62,8 +62,8 @@ def default_measures(names) -> list[tuple[str, dict]]:
 
 
 def run(args) -> int:
-    from properties import check_measure
-    from reference.measures import MEASURES
+    from sparsity_oracle.properties import check_measure
+    from sparsity_oracle.reference.measures import MEASURES
 
     selected = args.measure or default_measures(MEASURES)
     unknown = sorted({name for name, _ in selected} - set(MEASURES))
@@ -104,7 +104,7 @@ def verdict_line(report) -> str:
 
 def render_table(reports) -> str:
     """Plain-text table: one row per measure, a column per property (yes / NO / tie)."""
-    from properties import PROPERTIES
+    from sparsity_oracle.properties import PROPERTIES
 
     rows = [["measure", *PROPERTIES]]
     rows += [[label(r.measure, r.params), *(CELLS[r[p].status] for p in PROPERTIES)] for r in reports]
@@ -123,7 +123,7 @@ def render_markdown(reports: list[dict]) -> str:
     """Markdown for ``check_measure`` reports in JSON form: a measure x property table (✓ with the
     examples tried, ✗ proved violation, ≈ tie to every digit tried; the proof obligation that
     decides the cell where proofs/ has one), then each ✗ and ≈ with its counterexample."""
-    from properties import PROPERTIES
+    from sparsity_oracle.properties import PROPERTIES
 
     lines = ["| measure | " + " | ".join(PROPERTIES) + " |", "|---" * (len(PROPERTIES) + 1) + "|"]
     notes = []
@@ -160,8 +160,8 @@ def _obligation(report: dict, prop: str) -> str | None:
         return None
     import inspect
 
-    import proofs
-    from reference.measures import MEASURES
+    from sparsity_oracle import proofs
+    from sparsity_oracle.reference.measures import MEASURES
 
     defaults = {k: v.default for k, v in inspect.signature(MEASURES[report["measure"]]).parameters.items()}
     params = {**defaults, **report["params"]}

@@ -60,7 +60,7 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from reference._inputs import exact_real
+from sparsity_oracle.reference import exact_real
 
 #: An ExactJudge starts at this many digits and multiplies by 4 while undecided.
 START_DIGITS = 30

@@ -4,15 +4,20 @@ Scalar results are ``mpmath.mpf`` values with relative error below 10**-dps, or 
 ``certified=True`` rigorous ``mpmath.mpi`` enclosures; counts are exact integers.
 """
 
+from ._inputs import exact_real
+from ._precision import endpoints
 from .gini import gini
-from .limit import PruningLimit, Spectrum, pruning_limit, quadratic_limit
+from .limit import PruningLimit, Spectrum, first_satisfied, pruning_limit, quadratic_limit, removed_squares
 from .measures import MEASURES
 from .pqi import eta, pq_index, pqi_bound
-from .sap import SCOPES, fixed_ratio_masks, sap_masks, sap_prune_count
+from .sap import (SCOPES, SapParameters, fixed_ratio_masks, pruning_groups, sap_count_and_bound, sap_masks,
+                  sap_parameters, sap_prune_count, smallest_positions)
 from .spode import spode_direction
 
 __all__ = [
-    "MEASURES", "PruningLimit", "SCOPES", "Spectrum", "eta", "fixed_ratio_masks", "gini",
-    "pq_index", "pqi_bound", "pruning_limit", "quadratic_limit", "sap_masks",
-    "sap_prune_count", "spode_direction",
+    "MEASURES", "PruningLimit", "SCOPES", "SapParameters", "Spectrum", "endpoints", "eta", "exact_real", "first_satisfied",
+    "fixed_ratio_masks", "gini", "pq_index", "pqi_bound", "pruning_groups", "pruning_limit",
+    "quadratic_limit", "removed_squares", "sap_count_and_bound", "sap_masks", "sap_parameters",
+    "sap_prune_count",
+    "smallest_positions", "spode_direction",
 ]

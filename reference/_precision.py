@@ -55,7 +55,7 @@ def interval(x) -> "iv.mpf":
 
 
 def endpoints(x: "iv.mpf") -> tuple[mpmath.mpf, mpmath.mpf]:
-    """The endpoints of an interval as mpf values."""
+    """The endpoints of an interval (a ``certified=True`` result) as exact mpf values."""
     lo, hi = x._mpi_
     return mpmath.mp.make_mpf(lo), mpmath.mp.make_mpf(hi)
 

@@ -159,6 +159,11 @@ def _quick_test(terms, eps: Fraction, d: int):
     return verdict
 
 
+def removed_squares(magnitudes) -> list[Fraction]:
+    """R_k^2 for k = 0..D, exactly: the squared norm of all but the k largest |magnitudes|."""
+    return _removed_squares(_inputs.magnitudes(magnitudes, "magnitudes"))
+
+
 def _removed_squares(m: _inputs.Magnitudes) -> list[Fraction]:
     """R_k^2 for k = 0..D: the squared norm of all but the k largest magnitudes (exact)."""
     ordered = sorted(m.exact())

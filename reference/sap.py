@@ -42,7 +42,7 @@ from typing import Callable
 import numpy as np
 
 from . import _inputs
-from ._precision import endpoints, interval, precision, sign
+from ._precision import endpoints, interval, precision, refine, sign
 from .pqi import _bound_enclosure
 
 #: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
@@ -50,7 +50,9 @@ SCOPES = ("global", "layer", "neuron")
 
 
 @dataclass(frozen=True)
-class _SapParameters:
+class SapParameters:
+    """SAP's parameters, validated (SPEC §1) and read exactly."""
+
     p: Fraction
     q: Fraction
     eta_r: Fraction
@@ -58,9 +60,11 @@ class _SapParameters:
     beta: Fraction
 
 
-def _sap_parameters(p, q, eta_r, gamma, beta) -> _SapParameters:
+def sap_parameters(p, q, eta_r, gamma, beta) -> SapParameters:
+    """The validated, exact parameters: ValueError for p <= 0, q <= p, eta_r < 0, gamma <= 0,
+    beta outside (0, 1]; TypeError for a non-real one."""
     p, q = _inputs.p_and_q(p, q)
-    return _SapParameters(
+    return SapParameters(
         p,
         q,
         _inputs.non_negative(eta_r, "eta_r"),
@@ -79,7 +83,7 @@ def _exact_power_sum(values: list[Fraction], t: int) -> Fraction:
 class _RetainedBound:
     """The PQI-bound r of one non-zero group, compared exactly with rationals (module doc)."""
 
-    def __init__(self, m: _inputs.Magnitudes, params: _SapParameters):
+    def __init__(self, m: _inputs.Magnitudes, params: SapParameters):
         if m.array is not None:
             nonzero = m.array[m.array != 0]
             self.count = len(nonzero)
@@ -124,7 +128,7 @@ class _RetainedBound:
         return sign(lambda bits: interval(t) - self.enclosure(bits)) >= 0
 
 
-def _prune_count(m: _inputs.Magnitudes, params: _SapParameters) -> int:
+def _prune_count(m: _inputs.Magnitudes, params: SapParameters) -> int:
     """c = min(floor(gamma (d - r)), floor(d beta)) for validated magnitudes (0 if all zero)."""
     if m.all_zero():
         return 0
@@ -160,7 +164,19 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9) -> int:
     eta_r < 0, gamma <= 0, beta outside (0, 1], or an invalid ``w`` (SPEC §1).
     """
     m = _inputs.magnitudes(w)
-    return _prune_count(m, _sap_parameters(p, q, eta_r, gamma, beta))
+    return _prune_count(m, sap_parameters(p, q, eta_r, gamma, beta))
+
+
+def sap_count_and_bound(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dps=50):
+    """``(sap_prune_count(w, ...), pqi_bound(w, ..., dps=dps))`` from one exact reading of
+    ``w``; the bound is ``None`` for an all-zero ``w`` (where the count is 0)."""
+    m = _inputs.magnitudes(w)
+    params = sap_parameters(p, q, eta_r, gamma, beta)
+    dps = _inputs.digits(dps)
+    count = _prune_count(m, params)
+    if m.all_zero():
+        return count, None
+    return count, refine(_bound_enclosure(m, params.p, params.q, params.eta_r), dps, False)
 
 
 # --- masks ---------------------------------------------------------------------------------
@@ -207,6 +223,12 @@ def _groups(masks: list[np.ndarray], scope: str) -> Iterator[list[tuple[int, np.
             yield [(i, j * rows.shape[1] + np.flatnonzero(row))]
 
 
+def smallest_positions(values, c: int) -> np.ndarray:
+    """Positions (ascending) of the ``c`` smallest magnitudes |values_i| of a vector, read
+    exactly; among equal magnitudes the earlier position comes first (SPEC §1 tie order)."""
+    return np.sort(_smallest(_inputs.magnitudes(values, "values"), c))
+
+
 def _smallest(m: _inputs.Magnitudes, c: int) -> np.ndarray:
     """Positions of the c smallest magnitudes, ties first in order (a stable sort)."""
     if m.array is not None:
@@ -214,9 +236,14 @@ def _smallest(m: _inputs.Magnitudes, c: int) -> np.ndarray:
     return np.asarray(sorted(range(len(m)), key=m.fractions.__getitem__)[:c], dtype=np.intp)
 
 
-def _group_values(weights: list[np.ndarray], masks: list[np.ndarray], scope: str):
-    """Yield, for each non-empty group of ``scope``, its segments (as in ``_groups``) and its
-    unmasked weights concatenated in group order (validated: ``_tensors``)."""
+def pruning_groups(weights: list[np.ndarray], masks: list[np.ndarray], scope: str):
+    """Yield each non-empty pruning group of ``scope`` (SPEC §2) as ``(segments, values)``.
+
+    ``weights`` and ``masks`` are lists of arrays of equal shapes (masks boolean, True = kept);
+    ``segments`` lists ``(tensor position, flat C-order indices of the group's unmasked entries
+    in that tensor)`` and ``values`` is the group's unmasked weights concatenated in group order
+    (tensors in list order, C order within).  ValueError for an unknown ``scope``.
+    """
     if not isinstance(scope, str) or scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, got scope={scope!r}")
     flat_weights = [w.reshape(-1) for w in weights]
@@ -230,7 +257,7 @@ def _prune(weights, masks, scope, count: Callable[[_inputs.Magnitudes], int]) ->
     """New masks: in each group of ``scope``, prune ``count(magnitudes)`` smallest entries."""
     tensors = _tensors(weights, masks)
     new_masks = [mask.copy(order="C") for _, _, mask in tensors]
-    grouped = _group_values([w for _, w, _ in tensors], [mask for _, _, mask in tensors], scope)
+    grouped = pruning_groups([w for _, w, _ in tensors], [mask for _, _, mask in tensors], scope)
     for segments, values in grouped:
         m = _inputs.magnitudes(values, "group")
         chosen = _smallest(m, count(m))
@@ -257,7 +284,7 @@ def sap_masks(weights, masks, *, scope, p=0.5, q=1.0, eta_r=0, gamma=1, beta=0.9
     bool arrays (keys in the order of ``weights``); already-pruned entries stay pruned.  Every
     weight entry, masked or not, must be finite.
     """
-    params = _sap_parameters(p, q, eta_r, gamma, beta)
+    params = sap_parameters(p, q, eta_r, gamma, beta)
     return _prune(weights, masks, scope, lambda m: _prune_count(m, params))
 
 

@@ -1,4 +1,5 @@
-"""Shared pytest configuration: Hypothesis profiles.
+"""Shared pytest configuration: Hypothesis profiles.  (The oracle's ``--impl`` plugin is loaded
+through its ``pytest11`` entry point, as in any environment where sparsity-oracle is installed.)
 
 * ``ci``       built into Hypothesis; loaded automatically when the ``CI`` variable is set
                (derandomized, no database).
@@ -10,8 +11,6 @@ All profiles use ``deadline=None``: numeric work at high precision has no fair d
 import os
 
 from hypothesis import HealthCheck, settings
-
-pytest_plugins = ["reference.oracle.pytest_plugin"]
 
 settings.register_profile("dev", deadline=None)
 settings.register_profile(

@@ -44,9 +44,9 @@ from typing import Callable, Optional
 
 import torch
 
-from gpu_impl import _core
-from gpu_impl.measures import gini, pq_index
-from gpu_impl.pruning import SCOPES, _sap_parameters, fixed_ratio_masks, sap_masks
+from .. import validation
+from ..measures import gini, pq_index
+from ..pruning import SCOPES, fixed_ratio_masks, sap_masks, sap_parameters
 
 from . import data as data_module
 from .models import MODELS, build_model, prunable_names
@@ -96,9 +96,9 @@ class ExperimentConfig:
             if not ok:
                 raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
         # the pruning parameters as gpu_impl.pruning checks them (finite, in range), before any training
-        _sap_parameters(self.p, self.q, self.eta_r, self.gamma, self.beta)
-        _core.in_unit_interval(self.amount, "amount", open_low=False)
-        _core.positive(self.lr, "lr")
+        sap_parameters(self.p, self.q, self.eta_r, self.gamma, self.beta)
+        validation.in_unit_interval(self.amount, "amount", open_low=False)
+        validation.positive(self.lr, "lr")
 
 
 def resolve_device(device: str) -> torch.device:

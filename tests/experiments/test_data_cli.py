@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_impl.experiments.data import load_dataset, read_idx  # noqa: E402
-from gpu_impl.experiments.models import build_model  # noqa: E402
-from reference.cli import main  # noqa: E402
+from sparsity_oracle.gpu_impl.experiments.data import load_dataset, read_idx  # noqa: E402
+from sparsity_oracle.gpu_impl.experiments.models import build_model  # noqa: E402
+from sparsity_oracle.cli import main  # noqa: E402
 
 
 def _write_idx(path, array, compress):

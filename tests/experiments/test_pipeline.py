@@ -13,9 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import reference  # noqa: E402
-import reference.sap as ref_sap  # noqa: E402
-from gpu_impl.experiments.runner import ExperimentConfig, run_experiment  # noqa: E402
+from sparsity_oracle import reference  # noqa: E402
+import sparsity_oracle.reference.sap as ref_sap  # noqa: E402
+from sparsity_oracle.gpu_impl.experiments.runner import ExperimentConfig, run_experiment  # noqa: E402
 
 METHODS = ("sap", "lt", "oneshot")
 SCOPES = ("global", "layer", "neuron")
@@ -89,9 +89,9 @@ def test_results_match_reference(tiny_run):
 
 
 def test_logged_accuracies_recomputed_from_checkpoint(tiny_run):
-    from gpu_impl.experiments.data import load_dataset
-    from gpu_impl.experiments.models import build_model
-    from gpu_impl.experiments.training import accuracy
+    from sparsity_oracle.gpu_impl.experiments.data import load_dataset
+    from sparsity_oracle.gpu_impl.experiments.models import build_model
+    from sparsity_oracle.gpu_impl.experiments.training import accuracy
 
     config, out, results = tiny_run
     data = load_dataset("digits")
@@ -105,8 +105,8 @@ def test_logged_accuracies_recomputed_from_checkpoint(tiny_run):
 
 
 def test_masked_training_keeps_pruned_weights_zero():
-    from gpu_impl.experiments.models import build_model, prunable_names
-    from gpu_impl.experiments.training import epoch_generator, make_optimizer, train_epoch
+    from sparsity_oracle.gpu_impl.experiments.models import build_model, prunable_names
+    from sparsity_oracle.gpu_impl.experiments.training import epoch_generator, make_optimizer, train_epoch
 
     torch.manual_seed(0)
     model = build_model("cnn", (1, 8, 8), 10)
@@ -161,7 +161,7 @@ def test_sap_step_count_exact_for_a_large_float32_group(scope):
     vector (2^18 float32 entries) gpu_impl's SAP count once used float32 power-sum terms and
     gave 40095, the exact count being 40096 (seen in the digits CNN runs, where it changed the
     masks of SAP (p=0.5, q=1) by one weight: docs/reproduction.md)."""
-    from gpu_impl.experiments.runner import _next_masks
+    from sparsity_oracle.gpu_impl.experiments.runner import _next_masks
 
     generator = torch.Generator().manual_seed(30)
     w = torch.randn(2**18, generator=generator) * 0.05

@@ -1,4 +1,4 @@
-"""gpu_impl.limit on its own: hand-computed cases, brute force over every k, the quadrature
+"""sparsity_oracle.gpu_impl.limit on its own: hand-computed cases, brute force over every k, the quadrature
 form, overflow safety, errors."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_impl import PruningLimit, Spectrum, pruning_limit  # noqa: E402
+from sparsity_oracle.gpu_impl import PruningLimit, Spectrum, pruning_limit  # noqa: E402
 
 
 def t(values):

@@ -1,4 +1,4 @@
-"""gpu_impl.measures on its own: closed forms, scale invariance, batching, errors.
+"""sparsity_oracle.gpu_impl.measures on its own: closed forms, scale invariance, batching, errors.
 
 (The differential tests against ``reference`` live in tests/oracle.)"""
 
@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_impl import gini, pq_index  # noqa: E402
+from sparsity_oracle.gpu_impl import gini, pq_index  # noqa: E402
 
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 PQ = [(0.5, 1.0), (0.1, 1.0), (0.1, 2.0), (1.0, 2.0), (0.5, 4.0)]

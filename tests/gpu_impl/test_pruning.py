@@ -1,4 +1,4 @@
-"""gpu_impl.pruning on its own: PQI-bound and SAP counts in closed form, masks on small
+"""sparsity_oracle.gpu_impl.pruning on its own: PQI-bound and SAP counts in closed form, masks on small
 hand-checked examples (ties included), batching, validation."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_impl import fixed_ratio_masks, pq_index, pqi_bound, sap_masks, sap_prune_count  # noqa: E402
+from sparsity_oracle.gpu_impl import fixed_ratio_masks, pq_index, pqi_bound, sap_masks, sap_prune_count  # noqa: E402
 
 
 def t(values, dtype=torch.float64):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from reference.oracle.runner import run_checks
+from sparsity_oracle.oracle.runner import run_checks
 from meta.numpy_impl import NumpyImpl
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference.oracle import Case, as_implementation, check, hard_cases
-from reference.sap import fixed_ratio_masks
+from sparsity_oracle.oracle import Case, as_implementation, check, hard_cases
+from sparsity_oracle.reference.sap import fixed_ratio_masks
 
 pytest.importorskip("torch")
 from meta import torch_prune_adapter  # noqa: E402

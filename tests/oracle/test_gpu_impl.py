@@ -1,5 +1,5 @@
 """gpu_impl directly: every function in float16/bfloat16/float32/float64, on the CPU and (marked
-``gpu``) on CUDA, against ``reference`` with the budgets of ``reference.oracle.tolerances``;
+``gpu``) on CUDA, against ``reference`` with the budgets of ``sparsity_oracle.oracle.tolerances``;
 plus gpu_impl's batched ``dim``/``mask`` form of the measures."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-import reference
-from reference.oracle import FUNCTIONS, TorchAdapter, as_implementation, check, hard_cases
-from reference.oracle.cases import cases
-from reference.oracle.pytest_plugin import require
-from reference.oracle.tolerances import DTYPES, Precision, gini_budget, pq_index_budget
+from sparsity_oracle import reference
+from sparsity_oracle.oracle import FUNCTIONS, TorchAdapter, as_implementation, check, hard_cases
+from sparsity_oracle.oracle.cases import cases
+from sparsity_oracle.oracle.pytest_plugin import require
+from sparsity_oracle.oracle.tolerances import DTYPES, Precision, gini_budget, pq_index_budget
 
 torch = pytest.importorskip("torch")
 
@@ -67,7 +67,7 @@ def test_generated_cases_every_dtype(adapter, function):
 def test_batched_dim_and_mask(adapter, measure):
     """Row-wise (dim=1) with a mask: each row's value is the reference's on its unmasked entries."""
     require(adapter, measure)
-    import gpu_impl.measures as gm
+    import sparsity_oracle.gpu_impl.measures as gm
 
     rng = np.random.default_rng(7)
     w = np.round(rng.standard_normal((6, 9)), 2)

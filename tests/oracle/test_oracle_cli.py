@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reference.cli import main
-from reference.oracle import cli
+from sparsity_oracle.cli import main
+from sparsity_oracle.oracle import cli
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import sys
 from types import SimpleNamespace
 
 
-from reference.oracle import DEFAULT_IMPL, load_implementation
-from reference.oracle.pytest_plugin import ENV_VAR, selected
+from sparsity_oracle.oracle import DEFAULT_IMPL, load_implementation
+from sparsity_oracle.oracle.pytest_plugin import ENV_VAR, selected
 
 
 def config(impls):
@@ -32,8 +32,8 @@ def test_default_is_gpu_impl(monkeypatch):
 
 def test_loading_does_not_import_torch():
     """In a fresh process: under pytest another test has usually imported torch already."""
-    code = ("import sys; from reference.oracle import DEFAULT_IMPL, load_implementation; "
-            "import reference.oracle.cli, reference.oracle.runner; "
+    code = ("import sys; from sparsity_oracle.oracle import DEFAULT_IMPL, load_implementation; "
+            "import sparsity_oracle.oracle.cli, sparsity_oracle.oracle.runner; "
             "assert load_implementation(DEFAULT_IMPL).dtype == 'float64'; "
             "assert 'torch' not in sys.modules and 'hypothesis' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,10 +11,10 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-import proofs
-import reference
-from proofs import core
-from reference import cli
+from sparsity_oracle import proofs
+from sparsity_oracle import reference
+from sparsity_oracle.proofs import core
+from sparsity_oracle import cli
 
 DPS = 50
 BY_ID = {obligation.id: obligation for obligation in proofs.OBLIGATIONS}

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-import proofs
-from properties import PROPERTIES, check_measure
-from properties.cli import PQ_GRID
-from reference import gini, pq_index
-from reference.measures import MEASURES
+from sparsity_oracle import proofs
+from sparsity_oracle.properties import PROPERTIES, check_measure
+from sparsity_oracle.properties.cli import PQ_GRID
+from sparsity_oracle.reference import gini, pq_index
+from sparsity_oracle.reference.measures import MEASURES
 
 #: Examples per property: a quarter of the active profile's budget (25 under ci/dev, 500 thorough).
 EXAMPLES = max(10, settings.default.max_examples // 4)

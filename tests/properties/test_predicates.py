@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from properties.predicates import (
+from sparsity_oracle.properties.predicates import (
     ExactJudge,
     FloatJudge,
     Reject,
@@ -16,8 +16,8 @@ from properties.predicates import (
     robin_hood,
     scaling,
 )
-from reference import gini, pq_index
-from reference.measures import MEASURES
+from sparsity_oracle.reference import gini, pq_index
+from sparsity_oracle.reference.measures import MEASURES
 
 
 def test_errata_d1_counterexample_for_p2_q3():

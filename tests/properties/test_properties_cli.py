@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from properties.cli import parse_measure
-from reference.cli import main
+from sparsity_oracle.properties.cli import parse_measure
+from sparsity_oracle.cli import main
 
 
 def test_parse_measure():

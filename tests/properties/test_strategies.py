@@ -4,7 +4,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 
-from properties import strategies as strat
+from sparsity_oracle.properties import strategies as strat
 
 
 @settings(max_examples=60)

@@ -6,9 +6,9 @@ import mpmath
 import numpy as np
 import pytest
 
-import reference
-from reference._inputs import exact_real
-from reference._precision import endpoints
+from sparsity_oracle import reference
+from sparsity_oracle.reference._inputs import exact_real
+from sparsity_oracle.reference._precision import endpoints
 
 W = [0.5, -2, 3]
 EQUIVALENT_INPUTS = [

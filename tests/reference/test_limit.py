@@ -10,7 +10,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference.limit import PruningLimit, Spectrum, pruning_limit, quadratic_limit
+from sparsity_oracle.reference.limit import PruningLimit, Spectrum, pruning_limit, quadratic_limit
 
 TINY = Fraction(1, 10**40)
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference import _inputs
-from reference.gini import gini, gini_fraction
-from reference.measures import MEASURES, hoyer
-from reference.pqi import pq_index
+from sparsity_oracle.reference import _inputs
+from sparsity_oracle.reference.gini import gini, gini_fraction
+from sparsity_oracle.reference.measures import MEASURES, hoyer
+from sparsity_oracle.reference.pqi import pq_index
 
 DPS = 40
 TOLERANCE = mpmath.mpf(10) ** (5 - DPS)

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference._inputs import exact_real, magnitudes
-from reference._powersum import direct_power_sum, dyadic_power_sum, power_sum
-from reference._precision import endpoints, precision, relative_width
+from sparsity_oracle.reference._inputs import exact_real, magnitudes
+from sparsity_oracle.reference._powersum import direct_power_sum, dyadic_power_sum, power_sum
+from sparsity_oracle.reference._precision import endpoints, precision, relative_width
 
 EXPONENTS = st.sampled_from(
     [Fraction(1, 2), Fraction(0.1), Fraction(1, 10), Fraction(1), Fraction(2), Fraction(3, 2),

@@ -9,10 +9,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from reference.cli import main
-from reference.gini import gini
-from reference.pqi import pq_index, pqi_bound
-from reference.sap import sap_prune_count
+from sparsity_oracle.cli import main
+from sparsity_oracle.reference.gini import gini
+from sparsity_oracle.reference.pqi import pq_index, pqi_bound
+from sparsity_oracle.reference.sap import sap_prune_count
 
 DPS = 20
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import reference
-from reference._precision import endpoints, relative_width
+from sparsity_oracle import reference
+from sparsity_oracle.reference._precision import endpoints, relative_width
 
 SCALARS = {
     "pq_index(0.5,1)": lambda w, **k: reference.pq_index(w, 0.5, 1.0, **k),

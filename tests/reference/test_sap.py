@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from reference.sap import fixed_ratio_masks, sap_masks, sap_prune_count
+from sparsity_oracle.reference.sap import fixed_ratio_masks, sap_masks, sap_prune_count
 
 BRUTE_DPS = 300
 

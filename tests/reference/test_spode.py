@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reference.spode import spode_direction
+from sparsity_oracle.reference.spode import spode_direction
 
 DPS = 50
 TOLERANCE = mpmath.mpf(10) ** -(DPS - 3)

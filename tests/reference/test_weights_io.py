@@ -1,11 +1,11 @@
-"""Reading weight files (reference.weights_io)."""
+"""Reading weight files (sparsity_oracle.weights_io)."""
 
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from reference.weights_io import WeightsFileError, load_weights, prunable
+from sparsity_oracle.weights_io import WeightsFileError, load_weights, prunable
 
 
 def _same(loaded, expected):

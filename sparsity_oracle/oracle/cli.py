@@ -71,7 +71,7 @@ class _Summary:
 def _proofs(out: _Summary) -> None:
     out.section("proof obligations (proofs.check_all)")
     try:
-        import proofs
+        from sparsity_oracle import proofs
     except ImportError as error:
         out.line(None, f"not available: {error}")
         return
@@ -86,12 +86,12 @@ def _proofs(out: _Summary) -> None:
 def _properties(out: _Summary, mode: dict, seed: int) -> None:
     out.section("Hurley-Rickard properties (properties.check_measure)")
     try:
-        from properties import PROPERTIES, check_measure
-        from properties.cli import label, verdict_line
+        from sparsity_oracle.properties import PROPERTIES, check_measure
+        from sparsity_oracle.properties.cli import label, verdict_line
     except ImportError as error:
         out.line(None, f"not available: {error}")
         return
-    import reference
+    from sparsity_oracle import reference
 
     for (name, params), failing in PROPERTY_VERDICTS.items():
         def search(properties, examples):

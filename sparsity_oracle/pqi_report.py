@@ -5,7 +5,7 @@ r"""``sparsity-oracle pqi``: PQI, Gini, PQI-bounds and SAP prune counts of a fil
     sparsity-oracle pqi --example OUT.npz
 
 PATH: ``.npy``, ``.npz``, a PyTorch state_dict ``.pt``/``.pth`` or ``.safetensors``
-(``reference.weights_io``).  Only the prunable tensors are reported: floating-point, ndim >= 2;
+(``sparsity_oracle.weights_io``).  Only the prunable tensors are reported: floating-point, ndim >= 2;
 the others are listed as skipped.  Every entry counts as unmasked (a file holds no masks).
 ``--example OUT.npz`` writes a small deterministic example file to try the command on.
 
@@ -32,7 +32,7 @@ JSON (``--json``), reals as decimal strings with ``dps`` digits (exact integers 
      "global": {... the same keys, "name": "(global)", "shape": null ...},
      "skipped": [str]}
 
-numpy and mpmath are imported at module level (the ``reference`` package imports them anyway);
+numpy and mpmath are imported at module level (``sparsity_oracle.reference`` imports them anyway);
 torch and safetensors only when such a file is read.
 
 Exit status 0; 2 with one ``sparsity-oracle pqi: error: ...`` line on stderr for a file that
@@ -50,11 +50,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from ._inputs import digits, magnitudes
-from .gini import gini
-from ._precision import refine
-from .pqi import _bound_enclosure, pq_index
-from .sap import SCOPES, _group_values, _prune_count, _sap_parameters
+from .reference import SCOPES, gini, pq_index, pruning_groups, sap_count_and_bound, sap_parameters
 from .weights_io import load_weights, prunable
 
 HELP = (
@@ -71,6 +67,17 @@ def _exact(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+def _digits(text: str) -> int:
+    """Argparse type: a positive number of digits."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"dps must be a positive integer, got {text!r}")
+    return value
+
+
 def add_arguments(parser) -> None:
     parser.add_argument(
         "path", nargs="?", metavar="PATH", help="weights file (.npy, .npz, .pt, .pth, .safetensors)"
@@ -83,7 +90,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--gamma", type=_exact, default="1", help="SAP gamma > 0 (default 1)")
     parser.add_argument("--beta", type=_exact, default="0.9", help="SAP beta in (0, 1] (default 0.9)")
     parser.add_argument(
-        "--dps", type=int, default=20, help="significant digits of the reals (default 20)"
+        "--dps", type=_digits, default=20, help="significant digits of the reals (default 20)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--example", metavar="OUT.npz",
@@ -117,7 +124,7 @@ def _check_finite(name, array) -> None:
 
 
 def _row(name, shape, values, p, q, dps) -> dict:
-    defined = not magnitudes(values).all_zero()
+    defined = bool(np.any(values))
     return {
         "name": name,
         "shape": shape,
@@ -132,8 +139,7 @@ def _row(name, shape, values, p, q, dps) -> dict:
 
 def report(weights, *, p, q, scope, eta_r, gamma, beta, dps) -> dict:
     """The report of the module docstring, reals as mpf (``weights``: name -> numpy array)."""
-    params = _sap_parameters(p, q, eta_r, gamma, beta)
-    dps = digits(dps)
+    sap_parameters(p, q, eta_r, gamma, beta)
     tensors = prunable(weights)
     if not tensors:
         raise ValueError("no prunable tensor (floating point, ndim >= 2) in the file")
@@ -144,12 +150,8 @@ def report(weights, *, p, q, scope, eta_r, gamma, beta, dps) -> dict:
     whole = _row("(global)", None, np.concatenate([a.reshape(-1) for a in arrays]), p, q, dps)
     masks = [np.ones(a.shape, dtype=bool) for a in arrays]
     with mpmath.workdps(dps + 5):
-        for segments, values in _group_values(arrays, masks, scope):
-            m = magnitudes(values)
-            count = _prune_count(m, params)
-            bound = None
-            if not m.all_zero():  # pqi_bound of the group, on the magnitudes read once
-                bound = refine(_bound_enclosure(m, params.p, params.q, params.eta_r), dps, False)
+        for segments, values in pruning_groups(arrays, masks, scope):
+            count, bound = sap_count_and_bound(values, p, q, eta_r=eta_r, gamma=gamma, beta=beta, dps=dps)
             for row in [whole] if scope == "global" else [rows[segments[0][0]], whole]:
                 row["groups"] += 1
                 row["prune"] = (row["prune"] or 0) + count

@@ -15,12 +15,12 @@ import sys
 
 #: subcommand -> module implementing it, in the order ``--help`` lists them.
 COMMANDS = {
-    "verify": "reference.oracle.cli",
-    "prove": "proofs.cli",
-    "properties": "properties.cli",
-    "pqi": "reference.pqi_report",
-    "reproduce": "gpu_impl.experiments.cli_reproduce",
-    "plot": "gpu_impl.experiments.cli_plot",
+    "verify": "sparsity_oracle.oracle.cli",
+    "prove": "sparsity_oracle.proofs.cli",
+    "properties": "sparsity_oracle.properties.cli",
+    "pqi": "sparsity_oracle.pqi_report",
+    "reproduce": "sparsity_oracle.gpu_impl.experiments.cli_reproduce",
+    "plot": "sparsity_oracle.gpu_impl.experiments.cli_plot",
 }
 
 

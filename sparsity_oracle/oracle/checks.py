@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from .._inputs import exact_real, magnitudes
-from ..limit import _removed_squares, first_satisfied
+from ..reference import exact_real, first_satisfied, removed_squares
 from . import tolerances as tol
 from .adapters import Implementation, as_implementation
 from .cases import Case
@@ -129,8 +128,9 @@ def reproduction(impl: Implementation, function: str, kwargs: dict) -> str:
     args = ",\n    ".join(f"{k}={_source(v, feed)}" for k, v in kwargs.items())
     ref = f"reference.{function}"
     return "\n".join([
-        "import numpy as np, reference",
-        "from reference.oracle import TorchAdapter, as_implementation, load_implementation",
+        "import numpy as np",
+        "from sparsity_oracle import reference",
+        "from sparsity_oracle.oracle import TorchAdapter, as_implementation, load_implementation",
         f"impl = {impl.loader}",
         f"kwargs = dict(\n    {args},\n)",
         f"print(impl.function({function!r})(**kwargs))",
@@ -175,7 +175,7 @@ def _compare_real(impl, case, kwargs, got, ref: float, budget: float, what="abso
 
 
 def _check_pq_index(impl, case, kwargs, got):
-    import reference
+    from sparsity_oracle import reference
 
     w, p, q = kwargs["w"], kwargs["p"], kwargs["q"]
     ref = float(reference.pq_index(w, p, q, dps=30))
@@ -183,14 +183,14 @@ def _check_pq_index(impl, case, kwargs, got):
 
 
 def _check_gini(impl, case, kwargs, got):
-    import reference
+    from sparsity_oracle import reference
 
     ref = float(reference.gini(kwargs["w"], dps=30))
     return _compare_real(impl, case, kwargs, got, ref, tol.gini_budget(impl.precision, len(kwargs["w"]), ref))
 
 
 def _check_pqi_bound(impl, case, kwargs, got):
-    import reference
+    from sparsity_oracle import reference
 
     w = kwargs["w"]
     ref = float(reference.pqi_bound(w, kwargs["p"], kwargs["q"], kwargs["eta_r"], dps=30))
@@ -200,15 +200,14 @@ def _check_pqi_bound(impl, case, kwargs, got):
 
 def sap_admitted(w: np.ndarray, prec: tol.Precision, p, q, eta_r, gamma, beta) -> range:
     """The SAP counts an implementation of precision ``prec`` may return for group ``w``."""
-    import reference
-    from reference._precision import endpoints
+    from sparsity_oracle import reference
 
     if not np.any(w):
         return range(0, 1)
     d = len(w)
     g, b = exact_real(gamma, "gamma"), exact_real(beta, "beta")
     enclosure = reference.pqi_bound(w, p, q, eta_r, dps=20, certified=True)
-    lo, hi = (exact_real(x, "r") for x in endpoints(enclosure))
+    lo, hi = (exact_real(x, "r") for x in reference.endpoints(enclosure))
     e_r = (g * hi * exact_real(tol.pqi_bound_relative_budget(prec, d, p, q), "budget")
            + exact_real(tol.product_error(prec, float(g * d)), "budget"))
     cap = d * b
@@ -233,7 +232,7 @@ def _admitted_note(admitted, exact: int) -> str:
 
 
 def _check_sap_prune_count(impl, case, kwargs, got):
-    from reference.sap import sap_prune_count
+    from sparsity_oracle.reference.sap import sap_prune_count
 
     params = {k: kwargs[k] for k in ("p", "q", "eta_r", "gamma", "beta")}
     admitted = sap_admitted(kwargs["w"], impl.precision, **params)
@@ -245,7 +244,7 @@ def _check_sap_prune_count(impl, case, kwargs, got):
 
 
 def _check_masks(impl, case, kwargs, got):
-    from reference.sap import _group_values, _smallest, fixed_ratio_masks, sap_masks
+    from sparsity_oracle.reference import fixed_ratio_masks, pruning_groups, sap_masks, smallest_positions
 
     weights, masks = kwargs["weights"], kwargs["masks"]
     names = list(weights)
@@ -262,7 +261,7 @@ def _check_masks(impl, case, kwargs, got):
                 problems.append(f"mask {k!r}: an already-pruned entry was revived")
     if not problems:
         flat_new = [new[k].reshape(-1) for k in names]
-        groups = _group_values([weights[k] for k in names], [masks[k] for k in names], kwargs["scope"])
+        groups = pruning_groups([weights[k] for k in names], [masks[k] for k in names], kwargs["scope"])
         for segments, values in groups:
             kept = np.concatenate([flat_new[i][idx] for i, idx in segments])
             pruned = np.flatnonzero(~kept)
@@ -275,7 +274,7 @@ def _check_masks(impl, case, kwargs, got):
             if len(pruned) not in admitted:
                 problems.append(f"group [{where}]: pruned {len(pruned)}, admitted {sorted(admitted)}")
                 continue
-            chosen = np.sort(_smallest(magnitudes(values, "group"), len(pruned)))
+            chosen = smallest_positions(values, len(pruned))
             if not np.array_equal(chosen, pruned):
                 problems.append(f"group [{where}]: pruned positions {pruned.tolist()}, expected "
                                 f"{chosen.tolist()} (c smallest, ties first in group order)")
@@ -290,7 +289,7 @@ def _check_masks(impl, case, kwargs, got):
 
 def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float):
     """k -> F(k) at 30 digits (error far below any float budget), |lambda| (SPEC: "abs")."""
-    tails = _removed_squares(magnitudes(values, "magnitudes"))
+    tails = removed_squares(values)
     lams = [mpmath.mpf(abs(float(x))) for x in spectrum]
 
     def f(k: int):
@@ -302,7 +301,7 @@ def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float):
 
 
 def _check_pruning_limit(impl, case, kwargs, got):
-    from reference.limit import pruning_limit
+    from sparsity_oracle.reference.limit import pruning_limit
 
     m, s, eps = kwargs["magnitudes"], kwargs["spectrum"], kwargs["eps"]
     d = len(m)
@@ -342,7 +341,7 @@ CHECKS = {
 
 def _reference_raises(case: Case, kwargs: dict) -> bool:
     """Whether the reference rejects the call with ValueError (SPEC §1)."""
-    import reference
+    from sparsity_oracle import reference
 
     function = getattr(reference, case.function)
     try:

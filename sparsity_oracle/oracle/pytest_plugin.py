@@ -4,7 +4,7 @@ Selection, first that applies:
   1. ``pytest --impl MODULE[:ATTR]`` (repeatable);
   2. the environment variable ``SPARSITY_ORACLE_IMPL``: a comma-separated list of
      ``MODULE[:ATTR]`` (commas, because the colon separates module and attribute);
-  3. the in-repo gpu_impl adapter ``reference.oracle.adapters:gpu_impl`` (float64, CPU).
+  3. the in-repo gpu_impl adapter ``sparsity_oracle.oracle.adapters:gpu_impl`` (float64, CPU).
 
 Tests take the ``oracle_impl`` fixture (parametrized over the selected implementations, with
 the selection string as the test id) and call ``require(oracle_impl, function)``, which skips

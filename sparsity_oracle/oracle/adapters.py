@@ -29,7 +29,7 @@ FUNCTIONS = (
 )
 
 #: The implementation checked when none is selected.
-DEFAULT_IMPL = "reference.oracle.adapters:gpu_impl"
+DEFAULT_IMPL = "sparsity_oracle.oracle.adapters:gpu_impl"
 #: Environment variable selecting implementations: comma-separated ``MODULE[:ATTR]`` (commas,
 #: because the colon separates module and attribute).
 ENV_VAR = "SPARSITY_ORACLE_IMPL"
@@ -102,13 +102,13 @@ def load_implementation(spec: str) -> Implementation:
 # --- gpu_impl (torch) ---------------------------------------------------------------------
 
 _GPU_MODULES = {
-    "pq_index": "gpu_impl.measures",
-    "gini": "gpu_impl.measures",
-    "pqi_bound": "gpu_impl.pruning",
-    "sap_prune_count": "gpu_impl.pruning",
-    "sap_masks": "gpu_impl.pruning",
-    "fixed_ratio_masks": "gpu_impl.pruning",
-    "pruning_limit": "gpu_impl.limit",
+    "pq_index": "sparsity_oracle.gpu_impl.measures",
+    "gini": "sparsity_oracle.gpu_impl.measures",
+    "pqi_bound": "sparsity_oracle.gpu_impl.pruning",
+    "sap_prune_count": "sparsity_oracle.gpu_impl.pruning",
+    "sap_masks": "sparsity_oracle.gpu_impl.pruning",
+    "fixed_ratio_masks": "sparsity_oracle.gpu_impl.pruning",
+    "pruning_limit": "sparsity_oracle.gpu_impl.limit",
 }
 
 

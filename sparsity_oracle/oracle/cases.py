@@ -149,7 +149,7 @@ def hard_cases(function: str) -> list[Case]:
 def cases(function: str, max_size: int = 48):
     """A hypothesis strategy of ``Case`` for ``function``."""
     from hypothesis import strategies as st
-    from properties import strategies as ps
+    from sparsity_oracle.properties import strategies as ps
 
     signs = st.lists(st.booleans(), min_size=max_size, max_size=max_size)
     vectors = st.tuples(ps.vectors(2, max_size), signs).map(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference.oracle import FUNCTIONS, check, hard_cases
-from reference.oracle.cases import cases
-from reference.oracle.pytest_plugin import require
+from sparsity_oracle.oracle import FUNCTIONS, check, hard_cases
+from sparsity_oracle.oracle.cases import cases
+from sparsity_oracle.oracle.pytest_plugin import require
 
 #: hypothesis examples per function (the ``thorough`` profile raises it)
 EXAMPLES = max(25, settings.default.max_examples if settings.default.max_examples > 100 else 0)
