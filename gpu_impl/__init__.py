@@ -4,16 +4,17 @@ Same names and meanings as ``reference`` (SPEC §2) on ``torch.Tensor``s, any de
 over ``dim``/``mask`` where a function reduces a vector; real results are float64 tensors,
 counts int64 tensors, masks bool tensors.
 
-The names are loaded on first use (PEP 562), so that ``sparsity-oracle`` can find the
-``gpu_impl.experiments`` subcommands without importing torch; without torch installed,
-importing this package fails at once, as an optional extra should.
+The names are loaded on first use (PEP 562), so that importing this package (and the
+command-line modules of ``gpu_impl.experiments``) does not import torch: ``sparsity-oracle
+--help`` stays fast, and without torch the commands still parse and then fail with
+``UNAVAILABLE``.  ``unavailable()`` says whether and why gpu_impl cannot run here.
 """
 
 import importlib
 import importlib.util
 
-if importlib.util.find_spec("torch") is None:
-    raise ModuleNotFoundError("gpu_impl needs torch (pip install 'sparsity-oracle[torch]')", name="torch")
+#: The one-line reason gpu_impl cannot run without torch (printed by the command line).
+UNAVAILABLE = "gpu_impl: unavailable (torch is not installed: pip install 'sparsity-oracle[torch]')"
 
 #: public name -> the module defining it
 _EXPORTS = {
@@ -29,10 +30,21 @@ _EXPORTS = {
     "sap_prune_count": "pruning",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS) + ["UNAVAILABLE", "unavailable"]
+
+
+def unavailable() -> str | None:
+    """``UNAVAILABLE`` when torch cannot be found, else None."""
+    try:
+        found = importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else UNAVAILABLE
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
+        if unavailable():
+            raise ModuleNotFoundError(UNAVAILABLE, name="torch")
         return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,9 @@
 
 Each subcommand lives in the package that owns it, as a module with ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).  Those modules import
-their heavy dependencies (sympy, torch, hypothesis) inside ``run`` so that ``--help`` is fast.
+their heavy dependencies (sympy, torch, hypothesis) inside ``run`` so that ``--help`` is fast,
+and a command that needs torch is listed and parsed without it: it then fails with one line
+naming the missing extra (``gpu_impl.UNAVAILABLE``), exit status 1.
 Usage errors exit 2 (argparse); a failed check exits 1.
 """
 
@@ -10,28 +12,29 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
-#: subcommand -> module implementing it, in the order ``--help`` lists them.
+from . import __version__
+from .gpu_impl import unavailable
+
+#: subcommand -> (module implementing it, whether it needs torch), in the order ``--help``
+#: lists them.
 COMMANDS = {
-    "verify": "sparsity_oracle.oracle.cli",
-    "prove": "sparsity_oracle.proofs.cli",
-    "properties": "sparsity_oracle.properties.cli",
-    "pqi": "sparsity_oracle.pqi_report",
-    "reproduce": "sparsity_oracle.gpu_impl.experiments.cli_reproduce",
-    "plot": "sparsity_oracle.gpu_impl.experiments.cli_plot",
+    "verify": ("sparsity_oracle.oracle.cli", False),
+    "prove": ("sparsity_oracle.proofs.cli", False),
+    "properties": ("sparsity_oracle.properties.cli", False),
+    "pqi": ("sparsity_oracle.pqi_report", False),
+    "reproduce": ("sparsity_oracle.gpu_impl.experiments.cli_reproduce", True),
+    "plot": ("sparsity_oracle.gpu_impl.experiments.cli_plot", True),
 }
 
 
-def _available_commands():
-    for name, module in COMMANDS.items():
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            yield name, importlib.import_module(module)
+def _without_torch(name: str):
+    def run(args) -> int:
+        print(f"sparsity-oracle {name}: error: {unavailable()}", file=sys.stderr)
+        return 1
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,11 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sparsity-oracle",
         description="Certified reference, proofs and property fuzzing for sparsity measures and pruning.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in _available_commands():
+    torch_missing = unavailable() is not None
+    for name, (module_name, needs_torch) in COMMANDS.items():
+        module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
-        command.set_defaults(run=module.run)
+        command.set_defaults(run=_without_torch(name) if needs_torch and torch_missing else module.run)
     return parser
 
 

@@ -20,6 +20,8 @@ import sys
 import time
 from dataclasses import replace
 
+from .adapters import FUNCTIONS
+
 HELP = "run the proof obligations, property fuzzing and differential checks of implementations"
 
 #: Expected Hurley-Rickard verdicts of the main measures (docs/errata.md §2): properties that
@@ -129,23 +131,36 @@ def _differential(out: _Summary, impls, mode: dict, seed: int) -> None:
 
 
 def run(args) -> int:
-    from .adapters import load_implementation, selected_specs
+    from ..gpu_impl import unavailable
+    from .adapters import DEFAULT_IMPL, load_implementation, selected_specs
 
     mode_name = args.mode or "default"
     mode = MODES[mode_name]
     started = time.perf_counter()
     impls = []
-    for spec in selected_specs(args.impl):
+    specs = selected_specs(args.impl)
+    for spec in specs:
         try:
-            impls.append(load_implementation(spec))
+            impl = load_implementation(spec)
         except (ImportError, AttributeError, ValueError) as error:
             print(f"sparsity-oracle verify: cannot load --impl {spec}: {error}", file=sys.stderr)
             return 2
+        if not impl.provides and spec != DEFAULT_IMPL:
+            print(f"sparsity-oracle verify: --impl {spec} provides none of {', '.join(FUNCTIONS)}",
+                  file=sys.stderr)
+            return 2
+        impls.append(impl)
     print(f"sparsity-oracle verify ({mode_name}, seed {args.seed})")
+    out = _Summary()
+    missing = unavailable()
+    if missing:
+        print(missing)
     print("implementations:")
     for impl in impls:
         print(f"  {impl.describe()}")
-    out = _Summary()
+    if missing and DEFAULT_IMPL in specs:
+        out.line(False, f"{DEFAULT_IMPL}: {missing}")
+        impls = [impl for impl in impls if impl.name != DEFAULT_IMPL]
     _proofs(out)
     _properties(out, mode, args.seed)
     _differential(out, impls, mode, args.seed)
