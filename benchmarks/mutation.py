@@ -1,0 +1,312 @@
+"""Mutation testing of the core modules: does each module's own test suite notice a small bug?
+
+Two kinds of mutants, each run against the module's own tests only (``GROUPS``):
+
+* ``mutmut`` (mutmut 3, from PyPI): every operator, number, string, comparison, argument
+  and call swap mutmut generates inside the functions of the module's files.  mutmut names
+  a mutant after the module it finds the file in, so the repository's folders are first laid
+  out as the installed package (``reference/`` -> ``sparsity_oracle/reference/``, as the
+  ``package-dir`` of pyproject.toml does) in a staging folder ``.mutation/<group>/``, and
+  mutmut runs there; its copy ``mutants/`` comes first on ``sys.path``, ahead of the editable
+  install (``--check`` shows that the staged mutants are the code the tests exercise).
+* ``planted`` (``benchmarks/mutation_planted.py``): hand-written plausible bugs that mutmut
+  cannot make, mostly in module-level constants (error budgets, margins) and whole
+  behaviours (resume from scratch, One-shot ranking by w_t); each is applied to a fresh
+  staged copy, and the group's tests run with ``PYTHONPATH`` on it.
+
+A surviving mutant that no test can notice (the behaviour is the same) is *equivalent*; each
+is listed with its reason in ``benchmarks/mutation_equivalents.toml`` and counted apart.
+Score = killed / (mutants - equivalent), with timeouts counted as killed (the tests did not
+pass).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (markdown) to
+``.mutation/table.md``; each row records the commit it was measured on.
+
+    bash benchmarks/mutation.sh                      # every group, both tools
+    bash benchmarks/mutation.sh reference proofs     # some groups
+    TOOL=planted bash benchmarks/mutation.sh         # only the planted mutants
+    python benchmarks/mutation.py --table            # the table of the stored results
+    python benchmarks/mutation.py --check proofs     # one obvious mutant must be killed
+
+Not part of CI: a full run takes hours on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".mutation"
+RESULTS = WORK / "results"
+#: repository folder -> its place in the installed package (pyproject.toml's package-dir)
+LAYOUT = {
+    "sparsity_oracle": "sparsity_oracle",
+    "reference": "sparsity_oracle/reference",
+    "gpu_impl": "sparsity_oracle/gpu_impl",
+    "properties": "sparsity_oracle/properties",
+    "proofs": "sparsity_oracle/proofs",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One mutmut run: the files mutated (repository paths) and the tests that judge them."""
+
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+GROUPS = {
+    "reference": Group(
+        ("reference/pqi.py", "reference/gini.py", "reference/sap.py", "reference/limit.py",
+         "reference/_precision.py", "reference/_powersum.py"),
+        ("tests/reference",),
+    ),
+    "oracle": Group(
+        ("sparsity_oracle/oracle/checks.py", "sparsity_oracle/oracle/tolerances.py"),
+        ("tests/meta", "tests/oracle", "sparsity_oracle/oracle/test_oracle.py"),
+    ),
+    "proofs": Group(("proofs/core.py",), ("tests/proofs",)),
+    "properties": Group(("properties/predicates.py", "properties/check.py"), ("tests/properties",)),
+    "gpu_impl": Group(("gpu_impl/measures.py", "gpu_impl/pruning.py"), ("tests/gpu_impl",)),
+    "runner": Group(("gpu_impl/experiments/runner.py",), ("tests/experiments",)),
+}
+
+
+def staged(path: str) -> str:
+    """The path of a repository file in the staged package layout."""
+    top, _, rest = path.partition("/")
+    return f"{LAYOUT[top]}/{rest}" if top in LAYOUT else path
+
+
+def commit() -> str:
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head + ("+dirty" if dirty else "")
+
+
+def stage(target: Path) -> None:
+    """Copy the working tree's package folders (in the installed layout) and tests to ``target``."""
+    if target.exists():
+        shutil.rmtree(target)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    for folder, place in LAYOUT.items():
+        shutil.copytree(ROOT / folder, target / place, ignore=ignore, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "tests", target / "tests", ignore=ignore)
+
+
+def pytest_config() -> str:
+    """The repository's pytest settings (markers), without its addopts/testpaths."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    markers = data["tool"]["pytest"]["ini_options"].get("markers", [])
+    return "[tool.pytest.ini_options]\nmarkers = " + json.dumps(markers) + "\n"
+
+
+def environment(**extra) -> dict:
+    env = dict(os.environ, CI="true", **extra)  # the derandomized hypothesis profile
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+# --- mutmut --------------------------------------------------------------------------------
+
+
+def run_mutmut(name: str, group: Group, max_children: int) -> dict:
+    where = WORK / name
+    stage(where)
+    config = {
+        "source_paths": ["sparsity_oracle"],
+        "only_mutate": [staged(f) for f in group.files],
+        "pytest_add_cli_args_test_selection": [staged(t) for t in group.tests],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        # each mutant is forked from a process that has only collected the tests, so no cache
+        # filled by mutmut's stats run (the lemmas, lru_caches) can hide a mutant
+        "process_isolation": "forkserver",
+        # mutmut's time estimate leaves out fixtures (the proofs' check_all) and the machine is
+        # shared: a wall-clock limit of (30 s + 15 x the tests' time) / 2 per mutant is generous
+        "timeout_constant": 30.0,
+        "use_git_change_detection": False,
+    }
+    lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
+    (where / "pyproject.toml").write_text("\n".join(lines) + "\n\n" + pytest_config())
+    measured_on = commit()
+    mutmut = [sys.executable, "-m", "mutmut"]
+    subprocess.run(mutmut + ["run", "--max-children", str(max_children)], cwd=where, env=environment(), check=False)
+    listing = subprocess.run(mutmut + ["results", "--all", "true"], cwd=where, env=environment(),
+                             capture_output=True, text=True, check=True).stdout
+    statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.M))
+    mutants = []
+    for mutant, status in sorted(statuses.items()):
+        entry = {"name": mutant, "status": status}
+        if status not in ("killed", "timeout"):
+            entry["diff"] = subprocess.run(mutmut + ["show", mutant], cwd=where, env=environment(),
+                                           capture_output=True, text=True).stdout
+        mutants.append(entry)
+    return {"group": name, "tool": "mutmut", "commit": measured_on, "mutants": mutants}
+
+
+def file_of(mutant: str, group: Group) -> str:
+    """Repository file of a mutmut mutant name (``sparsity_oracle.reference.sap.x_f__mutmut_3``)."""
+    module = mutant.split(".x_")[0].split(".xǁ")[0]
+    for f in group.files:
+        if staged(f)[: -len(".py")].replace("/", ".") == module:
+            return f
+    raise KeyError(mutant)
+
+
+# --- planted mutants -------------------------------------------------------------------------
+
+
+def run_planted(name: str, group: Group) -> dict:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mutation_planted import PLANTED
+
+    measured_on = commit()
+    where = WORK / f"{name}-planted"
+    mutants = []
+    for mutant in (m for m in PLANTED if m.file in group.files):
+        stage(where)
+        path = where / staged(mutant.file)
+        source = path.read_text()
+        if source.count(mutant.original) != 1:
+            mutants.append({"name": mutant.name, "status": "stale (original text not found once)", "file": mutant.file})
+            continue
+        path.write_text(source.replace(mutant.original, mutant.mutated))
+        tests = [staged(t) for t in (mutant.tests or group.tests)]
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", *tests],
+            cwd=where, env=environment(PYTHONPATH=str(where)), capture_output=True, text=True,
+        )
+        status = "survived" if run.returncode == 0 else "killed" if run.returncode == 1 else f"error {run.returncode}"
+        killer = re.search(r"^FAILED (\S+)", run.stdout, flags=re.M)
+        print(f"  {mutant.name}: {status}" + (f" by {killer.group(1)}" if killer else ""), flush=True)
+        mutants.append({"name": mutant.name, "status": status, "file": mutant.file,
+                        "diff": f"- {mutant.original}\n+ {mutant.mutated}", "killer": killer.group(1) if killer else None})
+    shutil.rmtree(where, ignore_errors=True)
+    return {"group": name, "tool": "planted", "commit": measured_on, "mutants": mutants}
+
+
+def check_setup(name: str, group: Group) -> bool:
+    """Stage ``name`` and confirm that the tests run the staged copy: with the first mutated
+    file replaced by one that raises on import, the group's tests must fail."""
+    where = WORK / f"{name}-check"
+    stage(where)
+    path = where / staged(group.files[0])
+    path.write_text(path.read_text() + "\nraise RuntimeError('staged mutant imported')\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0",
+                          *[staged(t) for t in group.tests]],
+                         cwd=where, env=environment(PYTHONPATH=str(where)), capture_output=True, text=True)
+    shutil.rmtree(where, ignore_errors=True)
+    ok = run.returncode != 0 and "staged mutant imported" in run.stdout + run.stderr
+    print(f"{name}: the staged copy is {'exercised' if ok else 'NOT exercised'} by {', '.join(group.tests)}")
+    return ok
+
+
+# --- equivalents and the table ---------------------------------------------------------------
+
+
+def changed_lines(diff: str, sign: str) -> str:
+    return "\n".join(line[1:].strip() for line in diff.splitlines()
+                     if line.startswith(sign) and not line.startswith(sign * 3))
+
+
+def equivalents() -> list[dict]:
+    path = ROOT / "benchmarks" / "mutation_equivalents.toml"
+    return tomllib.loads(path.read_text()).get("equivalent", []) if path.exists() else []
+
+
+def is_equivalent(entry: dict, file: str, known: list[dict]) -> str | None:
+    """The reason, when a listed equivalent matches this survivor (file, function, changed lines)."""
+    diff = entry.get("diff", "")
+    for eq in known:
+        if eq["file"] != file or eq.get("function", "") not in entry["name"]:
+            continue
+        if changed_lines(diff, "-") == eq["original"].strip() and changed_lines(diff, "+") == eq["mutated"].strip():
+            return eq["reason"]
+    return None
+
+
+def summarise(result: dict) -> list[dict]:
+    group = GROUPS[result["group"]]
+    known = equivalents()
+    rows = {}
+    for entry in result["mutants"]:
+        file = entry.get("file") or file_of(entry["name"], group)
+        row = rows.setdefault(file, {"file": file, "tool": result["tool"], "commit": result["commit"],
+                                     "mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "survivors": []})
+        row["mutants"] += 1
+        if entry["status"] in ("killed", "timeout"):
+            row["killed"] += 1
+        elif is_equivalent(entry, file, known):
+            row["equivalent"] += 1
+        else:
+            row["survived"] += 1
+            row["survivors"].append(entry["name"])
+    return [rows[f] for f in group.files if f in rows]
+
+
+def table() -> str:
+    lines = ["| module | tool | mutants | killed | survived | equivalent | killed / non-equivalent | commit |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for name in GROUPS:
+        for tool in ("mutmut", "planted"):
+            path = RESULTS / f"{name}-{tool}.json"
+            if not path.exists():
+                continue
+            for row in summarise(json.loads(path.read_text())):
+                live = row["mutants"] - row["equivalent"]
+                score = f"{100 * row['killed'] / live:.1f} %" if live else "-"
+                lines.append(f"| {row['file']} | {tool} | {row['mutants']} | {row['killed']} | {row['survived']} "
+                             f"| {row['equivalent']} | {score} | {row['commit']} |")
+    return "\n".join(lines)
+
+
+def survivors() -> str:
+    out = []
+    for path in sorted(RESULTS.glob("*.json")):
+        for row in summarise(json.loads(path.read_text())):
+            out += [f"{row['file']} ({row['tool']}): {name}" for name in row["survivors"]]
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help=f"groups to run, of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--tool", choices=("mutmut", "planted", "both"), default="both")
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--table", action="store_true", help="print the table of the stored results and exit")
+    parser.add_argument("--survivors", action="store_true", help="list the non-equivalent survivors and exit")
+    parser.add_argument("--check", action="store_true", help="only confirm that the staged copy is what the tests run")
+    args = parser.parse_args(argv)
+    if args.table or args.survivors:
+        print(table() if args.table else survivors())
+        return 0
+    names = args.groups or list(GROUPS)
+    unknown = [n for n in names if n not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    if args.check:
+        return 0 if all([check_setup(n, GROUPS[n]) for n in names]) else 1
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        tools = ("mutmut", "planted") if args.tool == "both" else (args.tool,)
+        for tool in tools:
+            print(f"== {name}: {tool}", flush=True)
+            result = run_mutmut(name, GROUPS[name], args.max_children) if tool == "mutmut" else run_planted(name, GROUPS[name])
+            (RESULTS / f"{name}-{tool}.json").write_text(json.dumps(result, indent=1) + "\n")
+    table_text = table()
+    (WORK / "table.md").write_text(table_text + "\n")
+    print(table_text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Corners where a fast path must give way to an exact one: the tie order of the exact
+(Fraction) selection path, and the pruning limit's float64 quick test at an exact tie."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from sparsity_oracle.reference import fixed_ratio_masks, pruning_limit, removed_squares, smallest_positions
+
+THIRD, TENTH = Fraction(1, 3), Fraction(1, 10)
+
+
+@pytest.mark.parametrize("c, expected", [(0, []), (2, [1, 2]), (3, [1, 2, 4]), (4, [0, 1, 2, 4]), (5, [0, 1, 2, 3, 4])])
+def test_ties_first_in_order_on_the_exact_path(c, expected):
+    """1/3 and 1/10 are not doubles: the selection runs on Fractions, with the tie order of SPEC §1."""
+    values = [THIRD, -TENTH, TENTH, -THIRD, TENTH, 1]
+    assert smallest_positions(values, c).tolist() == expected
+    as_doubles = [0.375, -0.125, 0.125, -0.375, 0.125, 1.0]  # the same order, exact as float64
+    assert smallest_positions(as_doubles, c).tolist() == expected
+
+
+def test_exact_path_masks_prune_ties_first_in_group_order():
+    weights = {"a": np.array([THIRD, TENTH, TENTH, THIRD], dtype=object), "b": np.array([TENTH, 1], dtype=object)}
+    masks = {"a": np.array([True, True, True, True]), "b": np.array([True, True])}
+    new = fixed_ratio_masks(weights, masks, scope="global", amount=Fraction(2, 3))  # 4 of 6
+    assert new["a"].tolist() == [False, False, False, True] and new["b"].tolist() == [False, True]
+
+
+# F(k) = D R_k^2 / (R_k^2 + 2 eps) with one eigenvalue 1 (D times): 2 eps = R_k^2 (D - k) / k makes
+# F(k) = k exactly, where float64 arithmetic lands an ulp off.
+
+
+def test_quick_test_margin_where_float64_overshoots_an_exact_tie():
+    """F(3) = 3 exactly, float64 gives 3 + 4.4e-16: k = 3 satisfies k >= F(k)."""
+    magnitudes = [18, 8, 12, 8, 8]
+    eps = Fraction(128, 3)
+    assert removed_squares(magnitudes)[3] * 2 / (2 * 3) == eps
+    assert pruning_limit(magnitudes, [1] * 5, eps).kept == 3
+
+
+def test_quick_test_margin_where_float64_undershoots_a_near_tie():
+    """F(3) = 3 + ~1e-31 (eps a hair below the tie), float64 gives 3 - 4.4e-16: k = 3 fails."""
+    magnitudes = [5, 6, 6, 17]
+    tie = Fraction(25, 6)
+    assert removed_squares(magnitudes)[3] * 1 / (2 * 3) == tie
+    assert pruning_limit(magnitudes, [1] * 4, tie).kept == 3
+    assert pruning_limit(magnitudes, [1] * 4, tie - Fraction(1, 10**30)).kept == 4
