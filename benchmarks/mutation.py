@@ -22,6 +22,7 @@ pass).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (m
 
     bash benchmarks/mutation.sh                      # every group, both tools
     bash benchmarks/mutation.sh reference proofs     # some groups
+    bash benchmarks/mutation.sh --at a8f32a4 --label before proofs   # an earlier commit's tests
     TOOL=planted bash benchmarks/mutation.sh         # only the planted mutants
     python benchmarks/mutation.py --table            # the table of the stored results
     python benchmarks/mutation.py --check proofs     # one obvious mutant must be killed
@@ -86,21 +87,40 @@ def staged(path: str) -> str:
     return f"{LAYOUT[top]}/{rest}" if top in LAYOUT else path
 
 
+#: the source staged: None = the working tree, else a git revision (``--at``)
+REVISION: str | None = None
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def commit() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
-    return head + ("+dirty" if dirty else "")
+    """The commit measured (with "+dirty" when the working tree's tracked files differ from it)."""
+    if REVISION is not None:
+        return git("rev-parse", "--short", REVISION)
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *LAYOUT, "tests")
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
 
 
 def stage(target: Path) -> None:
-    """Copy the working tree's package folders (in the installed layout) and tests to ``target``."""
+    """Copy the package folders (in the installed layout) and the tests of the working tree, or
+    of ``REVISION``, to ``target``."""
     if target.exists():
         shutil.rmtree(target)
+    source = ROOT
+    if REVISION is not None:
+        source = target.with_name(target.name + "-source")
+        shutil.rmtree(source, ignore_errors=True)
+        source.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", REVISION, *LAYOUT, "tests"], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     for folder, place in LAYOUT.items():
-        shutil.copytree(ROOT / folder, target / place, ignore=ignore, dirs_exist_ok=True)
-    shutil.copytree(ROOT / "tests", target / "tests", ignore=ignore)
+        shutil.copytree(source / folder, target / place, ignore=ignore, dirs_exist_ok=True)
+    shutil.copytree(source / "tests", target / "tests", ignore=ignore)
+    if source != ROOT:
+        shutil.rmtree(source)
 
 
 def pytest_config() -> str:
@@ -138,19 +158,51 @@ def run_mutmut(name: str, group: Group, max_children: int) -> dict:
     lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
     (where / "pyproject.toml").write_text("\n".join(lines) + "\n\n" + pytest_config())
     measured_on = commit()
-    mutmut = [sys.executable, "-m", "mutmut"]
-    subprocess.run(mutmut + ["run", "--max-children", str(max_children)], cwd=where, env=environment(), check=False)
-    listing = subprocess.run(mutmut + ["results", "--all", "true"], cwd=where, env=environment(),
+    subprocess.run([*MUTMUT, "run", "--max-children", str(max_children)], cwd=where, env=environment(), check=False)
+    return collect_mutmut(name, group, measured_on)
+
+
+MUTMUT = [sys.executable, "-m", "mutmut"]
+#: wall-clock limit of one confirmation run of a group's tests (shared machine, nice 19)
+CONFIRM_TIMEOUT = 3600
+
+
+def collect_mutmut(name: str, group: Group, measured_on: str) -> dict:
+    """mutmut's verdicts, each survivor confirmed against the group's whole test selection.
+
+    mutmut runs, for a mutant, only the tests that called its function while it collected its
+    statistics: a test whose assertions come from a module-scoped fixture (the proofs'
+    ``check_all``) is not associated with the functions the fixture called, and functions
+    called at import time (decorators such as ``proofs.core.cached``) run before the mutant is
+    switched on.  So every mutant mutmut reports as surviving (or untested) is run once more, in
+    a fresh process with the mutant active from the start, against all of the group's tests;
+    if they fail it is killed ("killed (whole suite)")."""
+    where = WORK / name
+    listing = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=where, env=environment(),
                              capture_output=True, text=True, check=True).stdout
     statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.M))
     mutants = []
     for mutant, status in sorted(statuses.items()):
         entry = {"name": mutant, "status": status}
         if status not in ("killed", "timeout"):
-            entry["diff"] = subprocess.run(mutmut + ["show", mutant], cwd=where, env=environment(),
+            entry["status"] = confirm(where, group, mutant, status)
+            print(f"  {mutant}: {status} -> {entry['status']}", flush=True)
+        if entry["status"] not in KILLED:
+            entry["diff"] = subprocess.run([*MUTMUT, "show", mutant], cwd=where, env=environment(),
                                            capture_output=True, text=True).stdout
         mutants.append(entry)
     return {"group": name, "tool": "mutmut", "commit": measured_on, "mutants": mutants}
+
+
+def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
+    tests = [staged(t) for t in group.tests]
+    try:
+        run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", *tests],
+                             cwd=where / "mutants", env=environment(MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(where / "mutants")),
+                             capture_output=True, text=True, timeout=CONFIRM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return status if run.returncode == 0 else "killed (whole suite)"
 
 
 def file_of(mutant: str, group: Group) -> str:
@@ -234,6 +286,9 @@ def is_equivalent(entry: dict, file: str, known: list[dict]) -> str | None:
     return None
 
 
+KILLED = ("killed", "timeout", "killed (whole suite)")
+
+
 def summarise(result: dict) -> list[dict]:
     group = GROUPS[result["group"]]
     known = equivalents()
@@ -243,7 +298,7 @@ def summarise(result: dict) -> list[dict]:
         row = rows.setdefault(file, {"file": file, "tool": result["tool"], "commit": result["commit"],
                                      "mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "survivors": []})
         row["mutants"] += 1
-        if entry["status"] in ("killed", "timeout"):
+        if entry["status"] in KILLED:
             row["killed"] += 1
         elif is_equivalent(entry, file, known):
             row["equivalent"] += 1
@@ -254,18 +309,17 @@ def summarise(result: dict) -> list[dict]:
 
 
 def table() -> str:
-    lines = ["| module | tool | mutants | killed | survived | equivalent | killed / non-equivalent | commit |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| module | tool | tests | mutants | killed | survived | equivalent | killed / non-equivalent | commit |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for name in GROUPS:
         for tool in ("mutmut", "planted"):
-            path = RESULTS / f"{name}-{tool}.json"
-            if not path.exists():
-                continue
-            for row in summarise(json.loads(path.read_text())):
-                live = row["mutants"] - row["equivalent"]
-                score = f"{100 * row['killed'] / live:.1f} %" if live else "-"
-                lines.append(f"| {row['file']} | {tool} | {row['mutants']} | {row['killed']} | {row['survived']} "
-                             f"| {row['equivalent']} | {score} | {row['commit']} |")
+            for path in sorted(RESULTS.glob(f"{name}-{tool}*.json"), key=lambda p: p.stem != f"{name}-{tool}-before"):
+                result = json.loads(path.read_text())
+                for row in summarise(result):
+                    live = row["mutants"] - row["equivalent"]
+                    score = f"{100 * row['killed'] / live:.1f} %" if live else "-"
+                    lines.append(f"| {row['file']} | {tool} | {result.get('label') or 'now'} | {row['mutants']} "
+                                 f"| {row['killed']} | {row['survived']} | {row['equivalent']} | {score} | {row['commit']} |")
     return "\n".join(lines)
 
 
@@ -285,7 +339,13 @@ def main(argv=None) -> int:
     parser.add_argument("--table", action="store_true", help="print the table of the stored results and exit")
     parser.add_argument("--survivors", action="store_true", help="list the non-equivalent survivors and exit")
     parser.add_argument("--check", action="store_true", help="only confirm that the staged copy is what the tests run")
+    parser.add_argument("--collect", action="store_true",
+                        help="only collect (and confirm) the verdicts of the groups' last mutmut runs")
+    parser.add_argument("--at", metavar="REV", help="measure the package and tests of git revision REV (default: the working tree)")
+    parser.add_argument("--label", default="", help="stored apart under this label (e.g. before); the table shows it")
     args = parser.parse_args(argv)
+    global REVISION
+    REVISION = args.at
     if args.table or args.survivors:
         print(table() if args.table else survivors())
         return 0
@@ -296,12 +356,22 @@ def main(argv=None) -> int:
     if args.check:
         return 0 if all([check_setup(n, GROUPS[n]) for n in names]) else 1
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.collect:
+        for name in names:
+            result = collect_mutmut(name, GROUPS[name], commit())
+            result["label"] = args.label
+            suffix = f"-{args.label}" if args.label else ""
+            (RESULTS / f"{name}-mutmut{suffix}.json").write_text(json.dumps(result, indent=1) + "\n")
+        print(table())
+        return 0
     for name in names:
         tools = ("mutmut", "planted") if args.tool == "both" else (args.tool,)
         for tool in tools:
             print(f"== {name}: {tool}", flush=True)
             result = run_mutmut(name, GROUPS[name], args.max_children) if tool == "mutmut" else run_planted(name, GROUPS[name])
-            (RESULTS / f"{name}-{tool}.json").write_text(json.dumps(result, indent=1) + "\n")
+            result["label"] = args.label
+            suffix = f"-{args.label}" if args.label else ""
+            (RESULTS / f"{name}-{tool}{suffix}.json").write_text(json.dumps(result, indent=1) + "\n")
     table_text = table()
     (WORK / "table.md").write_text(table_text + "\n")
     print(table_text)

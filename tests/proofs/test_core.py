@@ -113,3 +113,31 @@ def test_a_step_sympy_cannot_establish_leaves_the_obligation_open_with_its_reaso
     assert result.status == core.OPEN
     assert result.reason.startswith("sympy did not establish a step: Machin > 0")
     assert result.counterexample is None
+
+
+@pytest.mark.parametrize("lhs, rhs", [
+    ("(r*s)**a", "r**a * s**a"),   # only for r, s >= 0
+    ("sqrt(r**2)", "r"),           # |r|
+    ("log(r*s)", "log(r) + log(s)"),
+])
+def test_identities_hold_only_under_the_symbols_assumptions(lhs, rhs):
+    """True for positive symbols, false for some real ones: no normal form may force a power,
+    root or logarithm rule that needs positivity."""
+    real = {"r": sp.Symbol("r", real=True), "s": sp.Symbol("s", real=True), "a": sp.Symbol("a", positive=True)}
+    positive = {"r": sp.Symbol("r", positive=True), "s": sp.Symbol("s", positive=True), "a": real["a"]}
+    with pytest.raises(core.StepFailed):
+        core.identity(sp.sympify(lhs, locals=real), sp.sympify(rhs, locals=real), "for real r, s")
+    assert "to 0" in core.identity(sp.sympify(lhs, locals=positive), sp.sympify(rhs, locals=positive), "r, s > 0")
+
+
+def test_exponents_are_simplified_inside_powers():
+    """x^((a^2 - 1)/(a - 1)) = x^(a + 1): only the normal form that simplifies each exponent
+    on its own proves it."""
+    a = sp.Symbol("a", positive=True)
+    assert "to 0" in core.identity(x ** ((a**2 - 1) / (a - 1)), x ** (a + 1), "exponent")
+
+
+def test_a_proof_is_its_steps():
+    outcome = core.proof("first step", "second step")
+    assert outcome == core.Outcome(core.PROVED, "first step; second step")
+    assert status(lambda: outcome).reason == "first step; second step"
