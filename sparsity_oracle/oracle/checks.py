@@ -158,6 +158,9 @@ def _failure(impl, case, kwargs, reference, returned, *, error=None, budget=None
 
 
 def _scalar(value) -> float:
+    """A returned real as a float: TypeError/ValueError for anything else (a string is not a number)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"a string is not a number: {value!r}")
     return float(value.item() if hasattr(value, "item") else value)
 
 
@@ -316,11 +319,15 @@ def _check_pruning_limit(impl, case, kwargs, got):
         problems.append(f"kept {kept!r} outside the admitted {k_lo}..{k_hi}")
     elif hasattr(got, "radius"):
         exact = float(mpmath.sqrt(mpmath.mpf(tails[kept].numerator) / tails[kept].denominator))
-        radius = _scalar(got.radius)
         budget = tol.radius_relative_budget(impl.precision, d) * exact
-        if not abs(radius - exact) <= budget:
-            problems.append(f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
-                            f"{abs(radius - exact):.3e} > budget {budget:.3e}")
+        try:
+            radius = _scalar(got.radius)
+        except (TypeError, ValueError):
+            problems.append(f"radius {got.radius!r} is not a number")
+        else:
+            if not abs(radius - exact) <= budget:
+                problems.append(f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
+                                f"{abs(radius - exact):.3e} > budget {budget:.3e}")
     if not problems:
         return None
     ref = pruning_limit(m, s, eps)
