@@ -156,3 +156,12 @@ def test_values_below_the_dtype_range_may_be_returned_as_zero():
     case = Case("pqi_bound", kwargs, "below float32's range")
     assert check(Returns(0.0), case) is None
     assert check(Returns(2.0**-148), case) is not None
+
+
+def test_dtype_names_are_checked():
+    from sparsity_oracle.oracle.tolerances import Precision
+
+    with pytest.raises(ValueError, match=r"^DTYPE must be one of \('float64', 'float32', 'float16', 'bfloat16'\), "
+                                         r"got DTYPE='int8'$"):
+        Precision.of("int8")
+    assert Precision.of("bfloat16") == Precision("bfloat16", 2.0**-24, 2.0**-8, 2.0**-133)
