@@ -3,9 +3,9 @@ fraction of the documented error budget, on both sides of it, for every real res
 
 An implementation here returns the reference value of the inputs it received, shifted by
 ``scale`` x the budget of the table "Error budgets" in docs/oracle.md (written out again in
-``meta.documented``, independently of ``tolerances``).  Just inside the budget it must pass, just outside it must
-fail, and so must one off by 2x; so a budget made wider or narrower by more than ``EDGE`` (a
-changed constant, summation factor or unit roundoff) breaks a test.
+``meta.documented``, independently of ``tolerances``).  Just inside the budget it must pass,
+just outside it must fail, and so must one off by 2x; so a budget made wider or narrower by
+more than ``EDGE`` (a changed constant, summation factor or unit roundoff) breaks a test.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
-import mpmath
 import numpy as np
 import pytest
 
