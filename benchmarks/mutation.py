@@ -205,7 +205,7 @@ def collect_mutmut(name: str, group: Group, measured_on: str) -> dict:
 def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
     tests = [staged(t) for t in group.tests]
     try:
-        run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", *tests],
+        run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "2", *tests],
                              cwd=where / "mutants", env=environment(MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(where / "mutants")),
                              capture_output=True, text=True, timeout=CONFIRM_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -242,7 +242,7 @@ def run_planted(name: str, group: Group) -> dict:
         path.write_text(source.replace(mutant.original, mutant.mutated))
         tests = [staged(t) for t in (mutant.tests or group.tests)]
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "0", *tests],
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "2", *tests],
             cwd=where, env=environment(PYTHONPATH=str(where)), capture_output=True, text=True,
         )
         status = "survived" if run.returncode == 0 else "killed" if run.returncode == 1 else f"error {run.returncode}"
