@@ -96,6 +96,13 @@ def staged(path: str) -> str:
 
 #: the source staged: None = the working tree, else a git revision (``--at``)
 REVISION: str | None = None
+#: the label results are stored under (``--label``); runs under different labels never share a folder
+LABEL = ""
+
+
+def workspace(name: str) -> Path:
+    """The staging folder of one run: ``.mutation/<name>[-<label>]``."""
+    return WORK / (f"{name}-{LABEL}" if LABEL else name)
 
 
 def git(*args: str) -> str:
@@ -147,7 +154,7 @@ def environment(**extra) -> dict:
 
 
 def run_mutmut(name: str, group: Group, max_children: int) -> dict:
-    where = WORK / name
+    where = workspace(name)
     stage(where)
     config = {
         "source_paths": ["sparsity_oracle"],
@@ -185,7 +192,7 @@ def collect_mutmut(name: str, group: Group, measured_on: str) -> dict:
     a fresh process with the mutant active from the start, against all of the group's tests;
     if they fail it is killed ("killed (whole suite)").  Only for groups with ``confirm`` (the
     others have neither pattern, and a whole-suite run per survivor is costly)."""
-    where = WORK / name
+    where = workspace(name)
     listing = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=where, env=environment(),
                              capture_output=True, text=True, check=True).stdout
     statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.M))
@@ -230,7 +237,7 @@ def run_planted(name: str, group: Group) -> dict:
     from mutation_planted import PLANTED
 
     measured_on = commit()
-    where = WORK / f"{name}-planted"
+    where = workspace(f"{name}-planted")
     mutants = []
     for mutant in (m for m in PLANTED if m.file in group.files):
         stage(where)
@@ -257,7 +264,7 @@ def run_planted(name: str, group: Group) -> dict:
 def check_setup(name: str, group: Group) -> bool:
     """Stage ``name`` and confirm that the tests run the staged copy: with the first mutated
     file replaced by one that raises on import, the group's tests must fail."""
-    where = WORK / f"{name}-check"
+    where = workspace(f"{name}-check")
     stage(where)
     path = where / staged(group.files[0])
     path.write_text(path.read_text() + "\nraise RuntimeError('staged mutant imported')\n")
@@ -352,8 +359,8 @@ def main(argv=None) -> int:
     parser.add_argument("--at", metavar="REV", help="measure the package and tests of git revision REV (default: the working tree)")
     parser.add_argument("--label", default="", help="stored apart under this label (e.g. before); the table shows it")
     args = parser.parse_args(argv)
-    global REVISION
-    REVISION = args.at
+    global REVISION, LABEL
+    REVISION, LABEL = args.at, args.label
     if args.table or args.survivors:
         print(table() if args.table else survivors())
         return 0
