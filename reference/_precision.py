@@ -25,6 +25,11 @@ from mpmath import iv
 
 #: Guard bits added to the precision a result needs.
 GUARD_BITS = 24
+#: The most significant digits a reference function accepts (``dps``; ValueError beyond).
+#: A result costs about one interval power per entry at 3.32 dps bits, and that power grows
+#: like dps^1.6: measured ~0.5 ms at dps = 1000 and ~10 ms at dps = 10 000
+#: (docs/benchmarks.md), so 10 000 digits of a 10^4-entry PQI take minutes.
+MAX_DPS = 10_000
 #: Working precision at which an enclosure that still contains 0 is declared exactly 0.
 EQUALITY_BITS = 8192
 

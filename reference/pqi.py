@@ -7,7 +7,7 @@ from fractions import Fraction
 from mpmath import iv
 
 from . import _inputs
-from ._powersum import power_sum
+from ._powersum import power_sum, relative_power_sum
 from ._precision import interval, refine
 
 
@@ -26,7 +26,7 @@ def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
 
     def enclosure(bits):
         ip, iq = interval(p), interval(q)
-        ratio = power_sum(m, p) ** (1 / ip) / power_sum(m, q) ** (1 / iq)
+        ratio = relative_power_sum(m, p) ** (1 / ip) / relative_power_sum(m, q) ** (1 / iq)
         return 1 - iv.mpf(d) ** (1 / iq - 1 / ip) * ratio
 
     return refine(enclosure, dps, certified, exact_zero=m.all_equal())
@@ -59,7 +59,7 @@ def _bound_enclosure(m, p: Fraction, q: Fraction, eta_r: Fraction):
         gap = interval(q - p)
         ip, iq = interval(p), interval(q)
         slack = interval(1 + eta_r) ** (-iq / gap)
-        return slack * power_sum(m, p) ** (iq / gap) / power_sum(m, q) ** (ip / gap)
+        return slack * relative_power_sum(m, p) ** (iq / gap) / relative_power_sum(m, q) ** (ip / gap)
 
     return enclosure
 

@@ -50,7 +50,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from .reference import SCOPES, gini, pq_index, pruning_groups, sap_count_and_bound, sap_parameters
+from .reference import MAX_DPS, SCOPES, gini, pq_index, pruning_groups, sap_count_and_bound, sap_parameters
 from .weights_io import load_weights, prunable
 
 HELP = (
@@ -68,13 +68,13 @@ def _exact(text: str) -> Fraction:
 
 
 def _digits(text: str) -> int:
-    """Argparse type: a positive number of digits."""
+    """Argparse type: a number of digits from 1 to ``reference.MAX_DPS``."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"dps must be a positive integer, got {text!r}")
+    if not 1 <= value <= MAX_DPS:
+        raise argparse.ArgumentTypeError(f"dps must be an integer from 1 to {MAX_DPS}, got {text!r}")
     return value
 
 
@@ -90,7 +90,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--gamma", type=_exact, default="1", help="SAP gamma > 0 (default 1)")
     parser.add_argument("--beta", type=_exact, default="0.9", help="SAP beta in (0, 1] (default 0.9)")
     parser.add_argument(
-        "--dps", type=_digits, default=20, help="significant digits of the reals (default 20)"
+        "--dps", type=_digits, default=20,
+        help=f"significant digits of the reals, at most {MAX_DPS} (default 20)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--example", metavar="OUT.npz",
