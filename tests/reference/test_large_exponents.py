@@ -193,6 +193,51 @@ def test_relative_power_sum_encloses_the_straight_sum(w, p, as_fractions, groupe
     assert_contains(enclosure, straight_relative_sum(values, p))
 
 
+@pytest.mark.parametrize(
+    "p, u_bits",
+    [(Fraction(1, 10), 6), (Fraction(7, 3), 5), (Fraction(1000), 11), (Fraction(7001, 7), 11),
+     (Fraction(2**40) + Fraction(1, 3), 41), (Fraction(3), 3)],
+)
+def test_truncated_series_is_within_its_relative_bound(p, u_bits):
+    """sum_{k<K} C(p, k) u^k is within relative eps of (1 + u)^p for u up to 2^-u_bits, also
+    for K < p (the bound is relative, not only for K >= p)."""
+    terms, eps = _powersum._terms(p, u_bits, 200)
+    assert eps <= Fraction(1, 2**208)
+    with mpmath.workprec(3000):
+        u = mpmath.mpf(2) ** -u_bits * (1 - mpmath.mpf(2) ** -40)
+        exponent = _mpf(p)
+        series = mpmath.fsum(mpmath.binomial(exponent, k) * u**k for k in range(terms))
+        error = abs(series / (1 + u) ** exponent - 1)
+        assert error <= _mpf(eps)
+        if p.denominator == 1 and terms > p:
+            assert error < mpmath.mpf(2) ** -2900  # the finite binomial sum
+        else:
+            assert error > _mpf(eps) * mpmath.mpf(2) ** -8  # and the bound is not loose
+
+
+def test_dropped_entries_are_enclosed():
+    """Entries below the cut are not evaluated but their total is still enclosed: here the
+    whole difference between T and 1."""
+    m = magnitudes(np.array([1.0] + [0.5] * 1000))
+    p = Fraction(10**4)
+    with precision(200):
+        lo, hi = endpoints(_powersum.relative_power_sum(m, p))
+    exact = 1 + 1000 * Fraction(1, 2**10000)
+    assert reference.exact_real(lo, "lo") <= exact <= reference.exact_real(hi, "hi")
+
+
+@pytest.mark.parametrize("p", [Fraction(2**50), Fraction(10**12), Fraction(3 * 2**40) + Fraction(1, 3)])
+def test_entries_one_ulp_below_the_top_keep_full_precision(p):
+    """ln(g / top) for g within a few ulps of top is computed with the cancelled bits added,
+    so a huge p does not widen the enclosure."""
+    w = np.array([1.0, 1 - 2.0**-53, 1 - 3 * 2.0**-52, 1 - 2.0**-40, 0.75] * 20) * 3.0
+    m = magnitudes(w)
+    with precision(200):
+        enclosure = _powersum.relative_power_sum(m, p)
+        assert relative_width(enclosure) < mpmath.mpf(2) ** -180
+    assert_contains(enclosure, straight_relative_sum(m.exact(), p))
+
+
 def test_pqi_bound_and_pq_mean_and_neg_lp_with_huge_exponents():
     w = [0.5, -0.25, 3.0, 1.75, 3.0, 0.0]
     with mpmath.workprec(6000):
