@@ -226,6 +226,21 @@ def test_dropped_entries_are_enclosed():
     assert reference.exact_real(lo, "lo") <= exact <= reference.exact_real(hi, "hi")
 
 
+@pytest.mark.parametrize("p", [Fraction(7, 3), Fraction(1000), Fraction(7001, 7), Fraction(10**6)])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_enclosures_hold_when_truncation_dominates_rounding(p, grouped):
+    """With series and dropped entries cut at 2^-(prec-150) instead of 2^-(prec+8), their
+    bounds, not the rounding, must carry the enclosures."""
+    w = np.abs(_random_weights(500, 2)) + 1.0  # many entries within the kept band
+    m = magnitudes(w)
+    table_max = 0 if grouped else _powersum.TABLE_MAX_EXPONENT
+    with mock.patch.object(_powersum, "_TRUNCATION_BITS", -150), \
+            mock.patch.object(_powersum, "TABLE_MAX_EXPONENT", table_max), precision(200):
+        enclosure = _powersum.relative_power_sum(m, p)
+    assert relative_width(enclosure) > mpmath.mpf(2) ** -100  # truncation shows
+    assert_contains(enclosure, straight_relative_sum(m.exact(), p))
+
+
 @pytest.mark.parametrize("p", [Fraction(2**50), Fraction(10**12), Fraction(3 * 2**40) + Fraction(1, 3)])
 def test_entries_one_ulp_below_the_top_keep_full_precision(p):
     """ln(g / top) for g within a few ulps of top is computed with the cancelled bits added,
