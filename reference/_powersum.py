@@ -1,37 +1,34 @@
 r"""Rigorous enclosures of power sums: the core of PQI, the PQI-bound, pq_mean, neg_lp and eta.
 
-Two quantities, each returned as an ``iv.mpf`` containing the exact value at mpmath's current
-interval precision (set by ``_precision.precision``), for p > 0 and 0^p = 0:
+``relative_power_sum(m, p)`` encloses the scale-free sum (p > 0, 0^p = 0)
 
-* ``power_sum(m, p)``:  S_p = sum_i |w_i|^p;
-* ``relative_power_sum(m, p)``:  T_p = sum_i (|w_i| / top)^p,  top = max_i |w_i| > 0.
+    T_p = sum_i (|w_i| / top)^p,   top = max_i |w_i| > 0,   so 1 <= T_p <= n for every p,
 
-T is what the scale-free quantities need (||w||_p = top T_p^(1/p), so PQI, the PQI-bound and
-pq_mean do not depend on top), and it is what keeps the cost independent of p: every term lies
-in [0, 1], the top entries contribute exactly 1 each, so 1 <= T_p <= n for every p, where S_p
-may be 2^(+-10^300).
+as an ``iv.mpf`` containing the exact value at mpmath's current interval precision (set by
+``_precision.precision``).  Everything the reference takes from power sums needs only T:
+||w||_p = top T_p^(1/p), and top cancels in PQI, the PQI-bound and pq_mean.  In T every term
+lies in [0, 1] whatever p (S_p = sum |w_i|^p may be 2^(+-10^300)), which bounds the work
+independently of p:
 
-``relative_power_sum`` (cost independent of p)
-----------------------------------------------
+* p <= ``TABLE_MAX_EXPONENT``: T = S_p / top^p with S_p from ``power_sum`` below (its powers
+  2^(E p), a^p and top^p lose about log2(p |E|) <= 17 bits to rounding, within the guard bits).
+* larger p, in two steps:
 
-* p <= ``TABLE_MAX_EXPONENT``: T = S / top^p with S from ``power_sum`` (the rounding errors of
-  the powers 2^(E p) and top^p grow like p log(top), a few bits for such p).
-* larger p, in two steps whose cost does not depend on p:
+  1. Negligible entries.  With B = prec + 8 + log2(n) and a rational r <= 2^(-B/p), an entry
+     x <= top r contributes (x/top)^p <= 2^-B, so together they lie in [0, n_dropped 2^-B],
+     below T 2^-(prec+8): they are bounded, not evaluated.  r = max(1 - B/p, 2^-ceil(B/p))
+     (1 - z <= 2^-z for z >= 0).  Only the entries within relative distance B/p of top stay:
+     at p = 1e300 the entries equal to top, and T_p = their count + [0, 2^-(prec+8)].
+  2. The kept entries, in the groups of the table kernel below (shared exponent and top t bits,
+     t >= log2(p) + 2, so p u < 1/2 and the series length does not grow with p), each group's
+     (g/top)^p as exp(p ln(g/top)) from the exact ratio (``ratio_power``, relative error
+     ~2^-prec whatever p) times its exact series.  The kept band is at most B/p wide relative
+     to top, a group at least 2^-t of it, so with 2^t < 8p there are at most 3 (B/p) 2^t + 2
+     < 24 B + 2 groups, however large p and n are (beyond 2^t = 2^table_bits(n), i.e. for
+     p >= 1024).  At precisions where the series would be longer than ``DYADIC_MAX_TERMS``,
+     each distinct kept value is its own group.
 
-  1. Negligible entries.  With B = prec + 8 + log2(n) and any rational r <= 2^(-B/p), an entry
-     x <= top r contributes (x/top)^p <= 2^-B, so all of them together lie in
-     [0, n_dropped 2^-B], below T 2^-(prec+8).  We take r = max(1 - B/p, 2^-ceil(B/p))
-     (1 - z <= 2^-z for z >= 0).  For large p only the entries within a relative distance
-     B/p of top are kept: at p = 1e300 those equal to top, and T_p = their count + [0, tail].
-  2. Kept entries, grouped as in the table kernel below (groups of entries sharing exponent
-     and top t bits, t >= log2(p) + 2 so that p u < 1/2), each group's factor (g/top)^p taken
-     as exp(p ln(g/top)) with ln(g/top) computed from the exact g/top at a precision raised by
-     the bits that cancel in 1 - g/top (``ratio_power``): its relative error stays ~2^-prec
-     whatever p.  The kept band [top r, top] is at most B/p wide relative to top and a group
-     at least 2^-t ~ 1/(8p), so there are at most ~16 B groups, whatever p and n.
-
-``power_sum`` (S_p)
--------------------
+``power_sum(m, p)`` encloses S_p itself, two ways, checked against each other by the tests:
 
 * ``direct_power_sum``: one interval power per entry.  Obviously right; used for inputs that are
   not all float64 (Fractions, huge ints, long mpf), for short vectors and at precisions where
@@ -45,7 +42,7 @@ may be 2^(+-10^300).
       (1 + u)^p = sum_{k<K} C(p, k) u^k + R_K,   |R_K| <= |C(p, K)| u^K (1 + u)^p.
 
   (Lagrange: R_K = C(p, K) u^K (1 + xi)^(p-K) with 0 < xi < u, and (1 + xi)^(p-K) <= (1 + u)^p
-  whether p - K is negative or not; so the truncation error is *relative*, for every K.)
+  whether p - K is negative or not: the truncation error is *relative*, for every K.)
   Entries sharing (E, a) share everything but the moments ``B_k = sum b^k``, which are exact
   integers (int64 limbs, numpy).  With p = P/Q and D = (K-1)! Q^(K-1) 2^(s(K-1)),
 
@@ -132,8 +129,10 @@ def ratio_power(y: Fraction, ip: "iv.mpf") -> "iv.mpf":
 
     ln y is evaluated at the working precision plus the bits that cancel in ln y ~ y - 1
     (log2 of 1 / (1 - y)), so it keeps its relative accuracy and y^p its relative accuracy
-    ~|p ln y| 2^-prec, however large p.  (The interval endpoints then carry fewer bits than
-    mpmath's logarithm works with, the regime where its rounding is directed.)
+    ~|p ln y| 2^-prec, however large p.  The endpoints of ``interval(y)`` carry no more bits
+    than the logarithm works with: mpmath's ``mpf_log`` of 1 + t with |t| below 2^-(prec+20)
+    returns t nudged in a fixed direction (too high for t > 0), and of 2^k (1 + t) for k = -2
+    even t itself, so arguments with more bits than the precision must not reach it.
     """
     if y == 1:
         return iv.mpf(1)
