@@ -229,6 +229,6 @@ def digits(dps) -> int:
         raise ValueError(f"dps must be a positive integer, got dps={dps!r}")
     if dps > MAX_DPS:
         raise ValueError(
-            f"dps must be at most MAX_DPS = {MAX_DPS} (the cost grows like dps^1.6 per entry), got dps={dps}"
+            f"dps must be at most MAX_DPS = {MAX_DPS} (the cost grows like dps^1.7 per entry), got dps={dps}"
         )
     return int(dps)

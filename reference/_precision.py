@@ -30,9 +30,9 @@ from mpmath import iv
 GUARD_BITS = 24
 #: The most significant digits a reference function accepts (``dps``; ValueError beyond).
 #: Beyond ~100 digits a result costs about one interval power per entry at 3.32 dps bits, and
-#: that power grows like dps^1.7: a PQI (two power sums) took ~1.7 ms per entry at dps 1000,
-#: ~11 ms at 3000 and ~84 ms at 10 000 (docs/benchmarks.md), so 10 000 digits of a 10^4-entry
-#: PQI take about a quarter of an hour.
+#: that power grows like dps^1.7: a PQI (two power sums) took ~1.3 ms per entry at dps 1000,
+#: ~8 ms at 3000 and ~71 ms at 10 000 on a busy 2-core machine (docs/benchmarks.md), so
+#: 10 000 digits of a 10^4-entry PQI take about 12 minutes.
 MAX_DPS = 10_000
 #: Working precision at which an enclosure that still contains 0 is declared exactly 0.
 EQUALITY_BITS = 8192
