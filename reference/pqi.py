@@ -94,7 +94,7 @@ def eta(w, r, p, *, dps=50, certified=False):
     kept = _inputs.Magnitudes(None, tuple(ordered[:r]))
     removed = _inputs.Magnitudes(None, tuple(ordered[r:]))
 
-    def enclosure(bits):  # S_p = top^p T_p: the tops' ratio to the p, times the T ratio
+    def enclosure(bits):  # S_p = top^p T_p, so eta_r = (top_removed / top_kept)^p T_removed / T_kept
         scale = ratio_power(removed.top() / kept.top(), interval(p))
         return scale * relative_power_sum(removed, p) / relative_power_sum(kept, p)
 

@@ -77,7 +77,7 @@ def sap_parameters(p, q, eta_r, gamma, beta) -> SapParameters:
 
 #: Integer p and q are decided with exact integers while (d + p) q b <= this many bits, b the
 #: bit length of the largest magnitude or of the denominator over their common denominator
-#: (measured: d = 288, q = 1000, b = 65: 0.15 s; d = 288, q = 10^4: 5.7 s).
+#: (measured: d = 288, q = 1000, b = 63: 0.15 s; d = 288, q = 10^4: 5.7 s).
 EXACT_POWER_BITS = 2**25
 
 
