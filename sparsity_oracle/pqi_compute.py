@@ -35,7 +35,7 @@ import mpmath
 import numpy as np
 
 from .reference import SapParameters, gini, pq_index, pruning_groups, sap_count_and_bound
-from .weights_io import TensorEntry, WeightsFileError
+from .weights_io import TensorEntry, WeightsFileError, read_ahead
 
 #: Bytes of a tensor handled at once by the fast path (a block of whole rows).
 BLOCK_BYTES = 2**25
@@ -157,22 +157,20 @@ class _TensorPass:
         self.scope, self.device, self.per_group = scope, device, per_group
         self.histogram = MagnitudeHistogram(device)
         self.counts, self.bounds, self.pqi, self.gini = [], [], [], []
+        self.first_row = 0
 
-    def run(self, progress) -> None:
+    def add(self, block) -> None:
+        """Count one block of rows (the next ones of the tensor)."""
         import torch
 
-        first_row = 0
-        for block in self.entry.blocks(BLOCK_BYTES):
-            nbytes = block.numel() * block.element_size()
-            block = block.to(self.device)
-            if self.histogram.add(block):
-                bad = torch.nonzero(~torch.isfinite(block))[0]
-                index = (int(bad[0]) + first_row, *map(int, bad[1:]))
-                raise non_finite_error(self.entry, index, float(block[tuple(bad)].item()))
-            if self.scope == "neuron":
-                self._rows(block.reshape(block.shape[0], -1))
-            first_row += block.shape[0]
-            progress(self.entry, nbytes)
+        block = block.to(self.device)
+        if self.histogram.add(block):
+            bad = torch.nonzero(~torch.isfinite(block))[0]
+            index = (int(bad[0]) + self.first_row, *map(int, bad[1:]))
+            raise non_finite_error(self.entry, index, float(block[tuple(bad)].item()))
+        if self.scope == "neuron":
+            self._rows(block.reshape(block.shape[0], -1))
+        self.first_row += block.shape[0]
 
     def _rows(self, rows) -> None:
         import torch
@@ -208,10 +206,10 @@ def fast_report(entries: Sequence[TensorEntry], params: SapParameters, *, scope:
     exponents = (p, q)
     rows, sums, neurons, notes = {}, [], {}, []
     whole_histogram = MagnitudeHistogram(device)
-    for entry in sorted(entries, key=lambda e: e.location):
-        work = _TensorPass(entry, params, floats, scope, device, per_group)
-        work.run(progress)
-        histogram = work.histogram
+
+    def finish(work: _TensorPass) -> None:
+        nonlocal whole_histogram
+        entry, histogram = work.entry, work.histogram
         power = histogram.power_sums(exponents)
         row = _row(entry.name, list(entry.shape), entry.size)
         if power.top > 0:
@@ -239,7 +237,17 @@ def fast_report(entries: Sequence[TensorEntry], params: SapParameters, *, scope:
                              f"{GLOBAL_DISTINCT_LIMIT} distinct magnitudes (--certified computes it)")
             else:
                 whole_histogram.update(histogram)
-        del work, histogram
+
+    work = None
+    for entry, block in read_ahead(sorted(entries, key=lambda e: e.location), BLOCK_BYTES):
+        if work is None or work.entry is not entry:
+            if work is not None:
+                finish(work)
+            work = _TensorPass(entry, params, floats, scope, device, per_group)
+        work.add(block)
+        progress(entry, block.numel() * block.element_size())
+    if work is not None:
+        finish(work)
     ordered = [rows[entry.name] for entry in entries]
     whole = _row("(global)", None, sum(row["entries"] for row in ordered))
     power = PowerSums.combine(sums)

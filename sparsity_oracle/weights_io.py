@@ -38,7 +38,9 @@ import json
 import math
 import mmap
 import pickle
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -101,12 +103,33 @@ class TensorEntry:
         """The whole tensor as a numpy array (bfloat16 widened to float32, exactly)."""
         return self.source.numpy(self)
 
-    def blocks(self, max_bytes: int = 2**25) -> Iterator:
+    def blocks(self, max_bytes: int = 2**25, buffers: "ReadBuffers | None" = None) -> Iterator:
         """The tensor as torch tensors of consecutive whole rows (index 0), each at most
         ``max_bytes`` unless one row is larger, in the stored dtype (a 0-d or 1-D tensor is
-        one block).  Memory-mapped for .safetensors and .npy files (pages handed out are
-        released once the next block is asked for), the whole tensor for .npz and torch files."""
-        return self.source.blocks(self, max_bytes)
+        one block).  .safetensors: read into ``buffers`` (a fresh ``ReadBuffers`` if None), so
+        a block is valid until ``ReadBuffers.TURNS - 1`` more have been read from them;
+        .npy: memory-mapped; .npz and torch files: slices of the whole tensor."""
+        return self.source.blocks(self, max_bytes, buffers)
+
+
+class ReadBuffers:
+    """``TURNS`` reusable, uninitialised read buffers handed out in turn (grown as needed):
+    what ``take`` returned stays untouched for the next ``TURNS - 1`` calls."""
+
+    TURNS = 4
+
+    def __init__(self):
+        self.buffers: list[np.ndarray] = []
+        self.turn = 0
+
+    def take(self, nbytes: int) -> memoryview:
+        i = self.turn % self.TURNS
+        self.turn += 1
+        if i == len(self.buffers):
+            self.buffers.append(np.empty(0, dtype=np.uint8))
+        if len(self.buffers[i]) < nbytes:
+            self.buffers[i] = np.empty(nbytes, dtype=np.uint8)
+        return memoryview(self.buffers[i])[:nbytes]
 
 
 def _itemsize(dtype: str) -> int:
@@ -207,7 +230,6 @@ class _Safetensors:
         base = start - start % mmap.ALLOCATIONGRANULARITY
         with open(self.path, "rb") as file:
             mapped = mmap.mmap(file.fileno(), start + (end - begin) - base, offset=base, access=mmap.ACCESS_COPY)
-        _advise(mapped, "MADV_SEQUENTIAL", 0, len(mapped))
         return mapped, start - base
 
     def numpy(self, entry: TensorEntry) -> np.ndarray:
@@ -223,39 +245,29 @@ class _Safetensors:
             raise WeightsFileError(f"{self.path}: tensor {entry.name!r}: numpy cannot hold {entry.dtype}") from None
         return np.frombuffer(mapped, dtype=dtype, count=entry.size, offset=lead).reshape(entry.shape)
 
-    def blocks(self, entry: TensorEntry, max_bytes: int) -> Iterator:
+    def blocks(self, entry: TensorEntry, max_bytes: int, buffers: "ReadBuffers | None" = None) -> Iterator:
+        """Blocks read with ``readinto`` into ``buffers`` (``ReadBuffers``)."""
         import torch
 
         dtype = _torch_dtype(entry.dtype)
         if entry.size == 0:
             yield torch.zeros(entry.shape, dtype=dtype)
             return
-        mapped, lead = self._map(entry)
+        begin, end = self.spans[entry.name]
         rows = entry.shape[0] if len(entry.shape) >= 2 else 1
         row_items = entry.size // rows
         row_bytes = row_items * _itemsize(entry.dtype)
         step = max(1, max_bytes // row_bytes)
-        for first in range(0, rows, step):
-            count = min(step, rows - first)
-            begin = lead + first * row_bytes
-            end = begin + count * row_bytes
-            _advise(mapped, "MADV_WILLNEED", end, min(step * row_bytes, len(mapped) - end))
-            block = torch.frombuffer(mapped, dtype=dtype, count=count * row_items, offset=begin)
-            yield block.reshape((count, *entry.shape[1:]) if len(entry.shape) >= 2 else entry.shape)
-            del block
-            _advise(mapped, "MADV_DONTNEED", begin, end - begin)
-
-
-def _advise(mapped: mmap.mmap, advice: str, start: int, length: int) -> None:
-    """``mapped.madvise`` on the whole pages of [start, start + length), where supported."""
-    flag = getattr(mmap, advice, None)
-    page = mmap.PAGESIZE
-    first = -(-start // page) * page if advice == "MADV_DONTNEED" else start - start % page
-    if flag is None or length <= 0 or first >= len(mapped):
-        return
-    last = min(len(mapped), start + length)
-    if last > first:
-        mapped.madvise(flag, first, last - first)
+        buffers = buffers or ReadBuffers()
+        with open(self.path, "rb", buffering=0) as file:
+            file.seek(self.data_start + begin)
+            for first in range(0, rows, step):
+                count = min(step, rows - first)
+                view = buffers.take(count * row_bytes)
+                if file.readinto(view) != len(view):
+                    raise WeightsFileError(f"{self.path}: tensor {entry.name!r}: the file ended early (truncated?)")
+                block = torch.frombuffer(view, dtype=dtype, count=count * row_items)
+                yield block.reshape((count, *entry.shape[1:]) if len(entry.shape) >= 2 else entry.shape)
 
 
 # --- numpy and torch files ----------------------------------------------------------------
@@ -272,11 +284,10 @@ class _Npy:
     def numpy(self, entry: TensorEntry) -> np.ndarray:
         return self.array
 
-    def blocks(self, entry: TensorEntry, max_bytes: int) -> Iterator:
+    def blocks(self, entry: TensorEntry, max_bytes: int, buffers=None) -> Iterator:
         import torch
 
-        for block in _row_blocks(torch.from_numpy(np.ascontiguousarray(self.array)), max_bytes):
-            yield block
+        yield from _row_blocks(torch.from_numpy(np.ascontiguousarray(self.array)), max_bytes)
 
 
 class _Npz:
@@ -305,7 +316,7 @@ class _Npz:
         with np.load(self.path, allow_pickle=False) as archive:
             return archive[entry.name]
 
-    def blocks(self, entry: TensorEntry, max_bytes: int) -> Iterator:
+    def blocks(self, entry: TensorEntry, max_bytes: int, buffers=None) -> Iterator:
         import torch
 
         yield from _row_blocks(torch.from_numpy(np.ascontiguousarray(self.numpy(entry))), max_bytes)
@@ -340,7 +351,7 @@ class _Torch:
         tensor = self.tensors[entry.name].detach()
         return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
 
-    def blocks(self, entry: TensorEntry, max_bytes: int) -> Iterator:
+    def blocks(self, entry: TensorEntry, max_bytes: int, buffers=None) -> Iterator:
         yield from _row_blocks(self.tensors[entry.name].detach(), max_bytes)
 
 
@@ -499,6 +510,48 @@ def load_weights(path) -> dict[str, np.ndarray]:
             detail = " ".join(str(error).split()) or type(error).__name__
             raise WeightsFileError(f"{entry.file}: tensor {entry.name!r}: cannot read ({detail[:300]})") from error
     return weights
+
+
+def read_ahead(entries, max_bytes: int = 2**25) -> Iterator[tuple[TensorEntry, object]]:
+    """``(entry, block)`` for every block of every entry, in the given order, read by a
+    background thread while the caller works on the previous block (disk and computation
+    overlap).  The thread stays ``ReadBuffers.TURNS - 2`` blocks ahead, so a block is valid until the
+    next one is asked for.  Errors of the reader are raised here; leaving the loop early stops
+    the thread.  Memory: ``ReadBuffers.TURNS`` blocks."""
+    ahead: queue.Queue = queue.Queue(maxsize=ReadBuffers.TURNS - 2)
+    buffers = ReadBuffers()
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for entry in entries:
+                for block in entry.blocks(max_bytes, buffers):
+                    if not put((entry, block)):
+                        return
+            put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            put(error)
+
+    reader = threading.Thread(target=read, name="pqi-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def is_prunable(entry: TensorEntry) -> bool:
