@@ -32,8 +32,10 @@ Two paths (``sparsity_oracle.pqi_compute``):
   on ``--device`` (``auto``: CUDA when available), streamed one block of rows at a time, reals
   in float64 (within the oracle's float64 error budgets of the reference values; neuron rows
   within the float32 ones), counts exact unless the real lies within float64 rounding of an
-  integer.  Peak memory: the block in use (32 MiB) plus fixed buffers for bfloat16/float16
-  tensors; float32/float64 tensors add their sorted distinct magnitudes (up to 3x the tensor).
+  integer.  Peak memory: at most the largest tensor plus about 0.5 GiB (a .safetensors tensor
+  is read in 32 MiB blocks into four reused buffers, so bfloat16/float16 checkpoints need
+  that fixed amount only); float32/float64 tensors add their sorted distinct magnitudes (up
+  to 3x the largest such tensor).
 
 Numbers: p, q, eta_r, gamma and beta are read as exact decimals or fractions ("0.1" is 1/10,
 "1/3" is one third), unlike the Python API, where a float is its binary value.  The table
@@ -79,9 +81,8 @@ from .reference import SCOPES, sap_parameters
 from .weights_io import PRUNABLE_DTYPES, is_prunable, open_checkpoint
 
 HELP = (
-    "PQI, Gini and SAP prune counts of a checkpoint (sharded safetensors folder or index, "
-    ".safetensors/.pt/.bin/.npz/.npy; streamed: peak memory about one 32 MiB block plus, for "
-    "float32/float64, the tensor's distinct magnitudes); --example OUT.npz writes a file to try it on."
+    "PQI, Gini and SAP prune counts of a checkpoint (a sharded safetensors folder or index, "
+    ".safetensors/.pt/.bin/.npz/.npy), read one tensor at a time; --example OUT.npz writes a file to try it on."
 )
 
 #: Up to this many prunable entries the default path is the certified one.
@@ -146,9 +147,11 @@ def add_arguments(parser) -> None:
                       help="the mpmath reference: --dps correct digits, everything in memory "
                            f"(default up to {AUTO_CERTIFIED_ENTRIES:.0e} prunable entries)")
     path.add_argument("--fast", action="store_true",
-                      help="gpu_impl (torch), float64, streamed: peak memory one 32 MiB block plus fixed "
-                           "buffers for bfloat16/float16 tensors; float32/float64 tensors add their sorted "
-                           "distinct magnitudes, up to 3x the largest (default for larger inputs)")
+                      help="gpu_impl (torch), float64, one tensor at a time in 32 MiB blocks (default for "
+                           "larger inputs).  Peak memory: at most the largest tensor (.safetensors: four "
+                           "32 MiB read buffers; .npy/.pt mapped, .npz loaded, one tensor at a time) plus "
+                           "about 0.5 GiB, and for float32/float64 tensors their sorted distinct "
+                           "magnitudes (up to 3x the largest such tensor)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"),
                         help="device of the fast path (default auto: cuda when available); implies --fast")
     output = parser.add_mutually_exclusive_group()
