@@ -299,10 +299,16 @@ def _as_table(report, args, method, device, skipped) -> str:
     return "\n".join([header, *text[:1], "-" * len(text[0]), *text[1:], *footer])
 
 
+#: Words of unnumbered tensor names that sit after the numbered layers (output layers).
+_HEAD_WORDS = ("head", "classifier", "output", "score")
+
+
 def _depth(names):
-    """Per name: (x position along the depth, series label).  x is the first all-digit
-    component of the dotted name (the layer number) and the series the name with it replaced
-    by '*'; names without one sit before or after the numbered ones, as they come."""
+    """Per name (in storage order): (x position along the depth, series label).  x is the first
+    all-digit component of the dotted name (the layer number) and the series the name with it
+    replaced by '*'; a name without one sits one step after the numbered layers if it names an
+    output layer (``_HEAD_WORDS``: ``lm_head``, ``classifier``, ...) or comes after them in
+    storage order, else one step before them (embeddings, stems)."""
     numbers = [next((int(part) for part in name.split(".") if part.isdigit()), None) for name in names]
     known = [n for n in numbers if n is not None]
     if not known:
@@ -310,7 +316,8 @@ def _depth(names):
     out, seen_numbered = [], False
     for name, number in zip(names, numbers):
         if number is None:
-            out.append((max(known) + 1 if seen_numbered else min(known) - 1, name))
+            head = seen_numbered or any(word in name.lower() for word in _HEAD_WORDS)
+            out.append((max(known) + 1 if head else min(known) - 1, name))
             continue
         seen_numbered = True
         parts = name.split(".")
@@ -319,14 +326,17 @@ def _depth(names):
     return out
 
 
-def write_plot(report, path, *, title: str, pqi_label: str) -> None:
-    """PQI and Gini of each tensor along the depth (``_depth``), one line per kind of tensor."""
+def write_plot(report, entries, path, *, title: str, pqi_label: str) -> None:
+    """PQI and Gini of each tensor along the depth (``_depth`` of the ``entries`` in storage
+    order), one line per kind of tensor."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    rows = report.tensors
+    by_name = {row["name"]: row for row in report.tensors}
+    rows = [by_name[entry.name] for entry in sorted(entries, key=lambda e: e.location)]
     series: dict[str, list] = {}
     for (x, label), row in zip(_depth([r["name"] for r in rows]), rows):
         series.setdefault(label, []).append((x, row))
@@ -339,6 +349,7 @@ def write_plot(report, path, *, title: str, pqi_label: str) -> None:
                       linewidth=1, label=label)
         axis.set_ylabel(name)
         axis.grid(alpha=0.3)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[1].set_xlabel("layer (the number in the tensor names)" if numbered else "tensor (checkpoint order)")
     axes[0].set_title(title, fontsize=9)
     if len(series) <= 20:
@@ -456,7 +467,7 @@ def run(args) -> int:
         print(_as_table(report, args, method, device, skipped))
     if args.plot is not None:
         try:
-            write_plot(report, args.plot, title=_as_table(report, args, method, device, skipped).splitlines()[0],
+            write_plot(report, entries, args.plot, title=_as_table(report, args, method, device, skipped).splitlines()[0],
                        pqi_label=f"PQI (p={args.p}, q={args.q})")
         except (OSError, ImportError) as error:
             print(f"sparsity-oracle pqi: error: cannot write the plot {args.plot}: {error}", file=sys.stderr)

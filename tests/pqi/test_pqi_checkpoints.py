@@ -219,8 +219,10 @@ def test_plot_along_depth(capsys, tmp_path, sharded):
     figure = tmp_path / "depth.png"
     assert main(["pqi", str(sharded), "--fast", "--plot", str(figure)]) == 0
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert pqi_report._depth(["embed.w", "layers.0.a.w", "layers.0.b.w", "layers.1.a.w", "head.w"]) == [
-        (-1, "embed.w"), (0, "layers.*.a.w"), (0, "layers.*.b.w"), (1, "layers.*.a.w"), (2, "head.w")]
+    assert pqi_report._depth(["lm_head.w", "embed.w", "layers.0.a.w", "layers.0.b.w", "layers.1.a.w", "x.w"]) == [
+        (2, "lm_head.w"), (-1, "embed.w"), (0, "layers.*.a.w"), (0, "layers.*.b.w"), (1, "layers.*.a.w"),
+        (2, "x.w")]
+    assert pqi_report._depth(["conv.w", "fc.w"]) == [(0, "tensors"), (1, "tensors")]
 
 
 # --- errors: one line naming the file and the tensor, exit status 2, no traceback ---------
