@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -239,13 +240,14 @@ def fast_report(entries: Sequence[TensorEntry], params: SapParameters, *, scope:
                 whole_histogram.update(histogram)
 
     work = None
-    for entry, block in read_ahead(sorted(entries, key=lambda e: e.location), BLOCK_BYTES):
-        if work is None or work.entry is not entry:
-            if work is not None:
-                finish(work)
-            work = _TensorPass(entry, params, floats, scope, device, per_group)
-        work.add(block)
-        progress(entry, block.numel() * block.element_size())
+    with closing(read_ahead(sorted(entries, key=lambda e: e.location), BLOCK_BYTES)) as blocks:
+        for entry, block in blocks:
+            if work is None or work.entry is not entry:
+                if work is not None:
+                    finish(work)
+                work = _TensorPass(entry, params, floats, scope, device, per_group)
+            work.add(block)
+            progress(entry, block.numel() * block.element_size())
     if work is not None:
         finish(work)
     ordered = [rows[entry.name] for entry in entries]

@@ -392,13 +392,17 @@ class _Progress:
             self.bar.close()
 
 
-def _method(args, entries) -> str:
+def _method(args, entries) -> tuple[str, str | None]:
+    """("certified" or "fast", a note for stderr or None)."""
     if args.certified:
-        return "certified"
+        return "certified", None
     if args.fast or args.device is not None:
-        return "fast"
-    large = sum(e.size for e in entries) > AUTO_CERTIFIED_ENTRIES
-    return "fast" if large and unavailable() is None else "certified"
+        return "fast", None
+    if sum(e.size for e in entries) <= AUTO_CERTIFIED_ENTRIES:
+        return "certified", None
+    if unavailable():
+        return "certified", f"{unavailable()}; using the certified path, which holds every tensor in memory"
+    return "fast", None
 
 
 def _check_options(args) -> str | None:
@@ -445,7 +449,12 @@ def run(args) -> int:
                     f"{entry.file}: tensor {entry.name!r} is empty (shape {'x'.join(map(str, entry.shape))}): "
                     f"PQI and Gini need at least one entry; leave it out with --exclude '{entry.name}'"
                 )
-        method = _method(args, entries)
+        method, note = _method(args, entries)
+        if note:
+            print(f"sparsity-oracle pqi: note: {note}", file=sys.stderr)
+        if method == "fast" and unavailable():
+            print(f"sparsity-oracle pqi: error: {unavailable()}", file=sys.stderr)
+            return 1
         device = torch_device(args.device or "auto") if method == "fast" else None
         progress = _Progress(entries)
         try:
@@ -472,6 +481,7 @@ def run(args) -> int:
         except (OSError, ImportError) as error:
             print(f"sparsity-oracle pqi: error: cannot write the plot {args.plot}: {error}", file=sys.stderr)
             return 1
-    for note in report.notes:
-        print(f"sparsity-oracle pqi: note: {note}", file=sys.stderr)
+    if args.json or args.csv:
+        for note in report.notes:
+            print(f"sparsity-oracle pqi: note: {note}", file=sys.stderr)
     return 0

@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 
-from sparsity_oracle import pqi_report  # noqa: E402
+from sparsity_oracle import pqi_compute, pqi_report  # noqa: E402
 from sparsity_oracle.cli import main  # noqa: E402
 from sparsity_oracle.oracle.tolerances import (  # noqa: E402
     Precision,
@@ -178,6 +178,26 @@ def test_include_exclude_and_auto_path(capsys, sharded, monkeypatch):
     assert out["method"] == "certified" and "lm_head.weight" in out["skipped"]
     monkeypatch.setattr(pqi_report, "AUTO_CERTIFIED_ENTRIES", 100)
     assert _run(capsys, sharded)["method"] == "fast"
+
+
+def test_global_gini_beyond_the_distinct_limit_is_said(capsys, sharded, monkeypatch):
+    monkeypatch.setattr(pqi_compute, "GLOBAL_DISTINCT_LIMIT", 2**15 + 10)
+    out = _run(capsys, sharded, "--fast")
+    assert out["global"]["gini"] is None and out["global"]["pqi"] is not None
+    assert len(out["notes"]) == 1 and "the global Gini is not computed" in out["notes"][0]
+    assert main(["pqi", str(sharded), "--fast"]) == 0
+    assert "note: the global Gini is not computed" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_without_torch_large_inputs_take_the_certified_path(capsys, sharded, monkeypatch):
+    monkeypatch.setattr(pqi_report, "unavailable", lambda: "gpu_impl: unavailable (torch is not installed)")
+    monkeypatch.setattr(pqi_report, "AUTO_CERTIFIED_ENTRIES", 100)
+    assert main(["pqi", str(sharded), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["method"] == "certified"
+    assert "note: gpu_impl: unavailable (torch is not installed); using the certified path" in captured.err
+    assert main(["pqi", str(sharded), "--fast"]) == 1
+    assert capsys.readouterr().err == "sparsity-oracle pqi: error: gpu_impl: unavailable (torch is not installed)\n"
 
 
 def test_per_group_csv_agrees_neuron_by_neuron(capsys, sharded):
