@@ -234,6 +234,23 @@ def test_torch_checkpoint_nested_with_module_prefix(capsys, tmp_path, sharded):
     assert certified["global"] == from_shards["global"]
 
 
+def test_progress_bar_on_a_terminal_only(capsys, sharded, monkeypatch):
+    pytest.importorskip("tqdm")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert main(["pqi", str(sharded), "--fast", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["pqi", str(sharded), "--fast", "--json"]) == 0
+    total = sum(t.numel() * t.element_size() for t in _tensors().values() if t.dim() >= 2)
+    shown = terminal.getvalue()
+    assert f"pqi:   0%|          | 0.00/{total / 1024:.2f}k" in shown and "B/s" in shown
+
+
 def test_plot_along_depth(capsys, tmp_path, sharded):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "depth.png"
