@@ -28,9 +28,9 @@ from dataclasses import replace
 import torch
 
 from . import _core, validation
+from .names import SCOPES
 
 #: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
-SCOPES = ("global", "layer", "neuron")
 
 
 def log_retained_from_power_sums(s_p: torch.Tensor, s_q: torch.Tensor, p: float, q: float,
