@@ -200,6 +200,17 @@ def test_without_torch_large_inputs_take_the_certified_path(capsys, sharded, mon
     assert capsys.readouterr().err == "sparsity-oracle pqi: error: gpu_impl: unavailable (torch is not installed)\n"
 
 
+def test_sharded_bfloat16_checkpoint_is_read_without_torch(capsys, sharded):
+    """The safetensors reader needs no torch (issue 12, item 8): the certified path works in a
+    process where ``import torch`` fails, with the same values."""
+    boot = ("import sys; sys.modules['torch'] = None; from sparsity_oracle.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", boot, "pqi", str(sharded), "--certified", "--json"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == _run(capsys, sharded, "--certified")
+
+
 def test_per_group_csv_agrees_neuron_by_neuron(capsys, sharded):
     def table(*argv):
         assert main(["pqi", str(sharded), "--scope", "neuron", "--csv", "--per-group", *argv]) == 0
