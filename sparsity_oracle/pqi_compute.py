@@ -57,6 +57,9 @@ class Neurons:
 
 @dataclass
 class Report:
+    """Rows per tensor (in the order of the entries given), the global row, per-neuron values
+    (``per_group``) and notes on what could not be computed."""
+
     tensors: list[dict]
     whole: dict
     neurons: dict[str, Neurons] = field(default_factory=dict)
@@ -76,6 +79,7 @@ def _add_group(row: dict, count: int, bound) -> None:
 
 
 def non_finite_error(entry: TensorEntry, index: tuple[int, ...], value: float) -> WeightsFileError:
+    """The error for a NaN or ±inf weight, naming the file, the tensor and the index."""
     return WeightsFileError(
         f"{entry.file}: tensor {entry.name!r} has the non-finite entry {value} at index {index}"
     )

@@ -3,8 +3,9 @@
 ``open_checkpoint(PATH)`` reads headers only and returns a ``Checkpoint``: its ``entries`` (name,
 shape, dtype, file), whose data are read on demand, one tensor at a time, by
 ``entry.numpy()`` (the whole tensor as a numpy array; bfloat16 widened to float32, exactly) or
-``entry.blocks(max_bytes)`` (torch tensors of consecutive rows, in the stored dtype,
-memory-mapped where the format allows).  ``load_weights(PATH)`` reads everything into numpy.
+``entry.blocks(max_bytes)`` (torch tensors of consecutive rows, in the stored dtype);
+``read_ahead(entries)`` yields the blocks of many entries, read by a background thread while
+the caller computes.  ``load_weights(PATH)`` reads everything into numpy.
 
 PATH may be:
 
@@ -13,9 +14,11 @@ PATH may be:
 * an index ``NAME.index.json`` of a sharded checkpoint, as ``save_pretrained`` writes it:
   ``{"metadata": {...}, "weight_map": {tensor name: shard file name}}``, shards next to it;
   every shard is opened (headers only) and checked against the index before anything is read;
-* ``.safetensors``: the header is read here (8-byte length, JSON), so bfloat16 works without
-  torch; data are memory-mapped tensor by tensor, and ``blocks`` releases the pages it has
-  handed out (``madvise``), so a tensor is never resident as a whole;
+* ``.safetensors``: the header is read here (8-byte length, JSON) and checked (dtypes, shapes,
+  offsets within the file), so bfloat16 works without torch; ``numpy`` maps one tensor's
+  bytes, ``blocks`` reads them with ``readinto`` into a few reused buffers, so a tensor is
+  never resident as a whole (sequential 32 MiB reads, unlike page faults on a mapping, run at
+  the disk's speed: 1.38 GB/s against 0.18 GB/s measured cold on the benchmark machine);
 * ``.npy`` (memory-mapped), ``.npz`` (one member at a time, as the archive stores it);
 * ``.pt`` / ``.pth`` / ``.bin``: a PyTorch state_dict, ``torch.load(weights_only=True,
   mmap=True)``; a checkpoint nesting it under ``"state_dict"``, ``"model_state_dict"`` or
