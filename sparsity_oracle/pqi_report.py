@@ -32,10 +32,11 @@ Two paths (``sparsity_oracle.pqi_compute``):
   on ``--device`` (``auto``: CUDA when available), streamed one block of rows at a time, reals
   in float64 (within the oracle's float64 error budgets of the reference values; neuron rows
   within the float32 ones), counts exact unless the real lies within float64 rounding of an
-  integer.  Peak memory: at most the largest tensor plus about 0.5 GiB (a .safetensors tensor
-  is read in 32 MiB blocks into four reused buffers, so bfloat16/float16 checkpoints need
-  that fixed amount only); float32/float64 tensors add their sorted distinct magnitudes (up
-  to 3x the largest such tensor).
+  integer.  Peak memory: the largest tensor plus about 0.5 GiB at most (a .safetensors tensor
+  is read in 32 MiB blocks into four reused buffers, so bfloat16/float16 safetensors
+  checkpoints need that fixed amount only; torch maps a .pt/.bin file whole, and its pages
+  once read count as resident, though the kernel can reclaim them); float32/float64 tensors
+  add their sorted distinct magnitudes (up to 3x the largest such tensor).
 
 Numbers: p, q, eta_r, gamma and beta are read as exact decimals or fractions ("0.1" is 1/10,
 "1/3" is one third), unlike the Python API, where a float is its binary value.  The table
@@ -148,10 +149,11 @@ def add_arguments(parser) -> None:
                            f"(default up to {AUTO_CERTIFIED_ENTRIES:.0e} prunable entries)")
     path.add_argument("--fast", action="store_true",
                       help="gpu_impl (torch), float64, one tensor at a time in 32 MiB blocks (default for "
-                           "larger inputs).  Peak memory: at most the largest tensor (.safetensors: four "
-                           "32 MiB read buffers; .npy/.pt mapped, .npz loaded, one tensor at a time) plus "
-                           "about 0.5 GiB, and for float32/float64 tensors their sorted distinct "
-                           "magnitudes (up to 3x the largest such tensor)")
+                           "larger inputs).  Peak memory: the largest tensor plus about 0.5 GiB at most "
+                           "(.safetensors: four 32 MiB read buffers, whatever the tensor size; .npz: one "
+                           "tensor loaded at a time; .pt/.bin: torch maps the whole file and pages once "
+                           "read count as resident, reclaimable), and for float32/float64 tensors their "
+                           "sorted distinct magnitudes (up to 3x the largest such tensor)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"),
                         help="device of the fast path (default auto: cuda when available); implies --fast")
     output = parser.add_mutually_exclusive_group()
