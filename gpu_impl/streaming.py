@@ -41,8 +41,8 @@ import torch
 
 from . import _core, pruning, validation
 
-#: float16/bfloat16: the integer dtype of the bit pattern and the first non-finite magnitude
-#: pattern (exponent bits all ones: inf, then NaN).
+#: float16/bfloat16: the first non-finite magnitude bit pattern (exponent bits all ones: inf,
+#: then the NaNs up to 0x7FFF).
 _SIXTEEN_BIT = {torch.float16: 0x7C00, torch.bfloat16: 0x7F80}
 _MAGNITUDE_BITS = 0x7FFF
 #: Entries per ``bincount`` call (cache-sized on CPU).
