@@ -468,7 +468,7 @@ def run(args) -> int:
                                           per_group=args.per_group, progress=progress)
         finally:
             progress.close()
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # OSError: a file that became unreadable while read
         return _fail(error)
     if args.json:
         print(json.dumps(_as_json(report, args, method, device, skipped), indent=2))
