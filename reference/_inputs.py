@@ -125,11 +125,24 @@ def magnitudes(w, name: str = "w") -> Magnitudes:
     for i, v in enumerate(items):
         if isinstance(v, (list, tuple, np.ndarray)):
             raise ValueError(f"{name} must be 1-D, but {name}[{i}] is a sequence {v!r}")
-        exact.append(abs(exact_real(v, f"{name}[{i}]")))
+        try:
+            exact.append(abs(exact_real(v, f"{name}[{i}]")))
+        except TypeError as error:
+            raise TypeError(f"{error}{_conversion_hint(w, name)}") from None
     as_floats = [_float64_if_exact(f) for f in exact]
     if all(f is not None for f in as_floats):
         return Magnitudes(np.asarray(as_floats, dtype=np.float64), None)
     return Magnitudes(None, tuple(exact))
+
+
+def _conversion_hint(w, name: str) -> str:
+    """For an array of another library (torch, jax, cupy, ...: it has ``numpy()`` or
+    ``__array__``), how to pass it: the reference reads numpy arrays and does not import them."""
+    if not (hasattr(w, "numpy") or hasattr(w, "__array__")):
+        return ""
+    kind = f"{type(w).__module__.split('.')[0]}.{type(w).__name__}"
+    return (f"; {name} is a {kind}: pass a numpy array, e.g. {name}.detach().cpu().numpy() for a "
+            f"torch tensor or np.asarray({name})")
 
 
 def _array_magnitudes(w: np.ndarray, name: str) -> Magnitudes:
