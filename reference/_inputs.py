@@ -22,6 +22,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from ._precision import MAX_DPS
+
 _FLOAT64_EXACT_INT = 2**53
 
 
@@ -79,6 +81,12 @@ class Magnitudes:
         if self.fractions is not None:
             return self.fractions
         return tuple(Fraction(*v.as_integer_ratio()) for v in self.array.tolist())
+
+    def top(self) -> Fraction:
+        """The largest magnitude, exactly."""
+        if self.array is not None:
+            return Fraction(float(self.array.max()))
+        return max(self.fractions)
 
     def all_equal(self) -> bool:
         """True when every magnitude is the same (exact comparison)."""
@@ -229,7 +237,11 @@ def in_unit_interval(value, name: str, *, open_low: bool) -> Fraction:
 
 
 def digits(dps) -> int:
-    """The requested number of significant decimal digits (a positive int)."""
+    """The requested number of significant decimal digits (an int from 1 to ``MAX_DPS``)."""
     if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 1:
         raise ValueError(f"dps must be a positive integer, got dps={dps!r}")
+    if dps > MAX_DPS:
+        raise ValueError(
+            f"dps must be at most MAX_DPS = {MAX_DPS} (the cost grows like dps^1.7 per entry), got dps={dps}"
+        )
     return int(dps)

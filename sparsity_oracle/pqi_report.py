@@ -78,7 +78,7 @@ import numpy as np
 
 from .gpu_impl import unavailable
 from .pqi_compute import certified_report, fast_report, torch_device
-from .reference import SCOPES, sap_parameters
+from .reference import MAX_DPS, SCOPES, sap_parameters
 from .weights_io import PRUNABLE_DTYPES, is_prunable, open_checkpoint
 
 HELP = (
@@ -114,13 +114,13 @@ def _exact(text: str) -> Fraction:
 
 
 def _digits(text: str) -> int:
-    """Argparse type: a positive number of digits."""
+    """Argparse type: a number of digits from 1 to ``reference.MAX_DPS``."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"dps must be a positive integer, got {text!r}")
+    if not 1 <= value <= MAX_DPS:
+        raise argparse.ArgumentTypeError(f"dps must be an integer from 1 to {MAX_DPS}, got {text!r}")
     return value
 
 
@@ -138,7 +138,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--gamma", type=_exact, default="1", help="SAP gamma > 0 (default 1)")
     parser.add_argument("--beta", type=_exact, default="0.9", help="SAP beta in (0, 1] (default 0.9)")
     parser.add_argument("--dps", type=_digits, default=20,
-                        help="significant digits of the reals on the certified path (default 20)")
+                        help=f"significant digits of the reals on the certified path, at most {MAX_DPS} "
+                             "(default 20)")
     parser.add_argument("--include", action="append", default=[], metavar="PATTERN",
                         help="report only prunable tensors whose name matches this glob (repeatable)")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
