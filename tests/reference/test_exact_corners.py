@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparsity_oracle.reference import fixed_ratio_masks, pruning_limit, removed_squares, smallest_positions
+from sparsity_oracle.reference import fixed_ratio_masks, pruning_limit, removed_squares, sap_prune_count, smallest_positions
 
 THIRD, TENTH = Fraction(1, 3), Fraction(1, 10)
 
@@ -48,3 +48,25 @@ def test_quick_test_margin_where_float64_undershoots_a_near_tie():
     assert removed_squares(magnitudes)[3] * 1 / (2 * 3) == tie
     assert pruning_limit(magnitudes, [1] * 4, tie).kept == 3
     assert pruning_limit(magnitudes, [1] * 4, tie - Fraction(1, 10**30)).kept == 4
+
+
+# SAP with integer p < q: r^(q-p) (1 + eta_r)^q = S_p^q / S_q^p is rational, decided with exact
+# integers.  With q - p = 1, r itself is rational, so gamma = n / (d - r) puts gamma (d - r) exactly
+# on the integer n: the count must be n, and n - 1 for gamma a hair smaller.
+
+
+@pytest.mark.parametrize("w, p, q, eta_r", [
+    ([3, 1, 4, 1, 5, 9, 2, 6], 2, 3, 0),
+    ([3, 1, 4, 1, 5, 9, 2, 6], 1, 2, Fraction(1, 4)),
+    ([Fraction(1, 3), 2, 2, 7, 0], 3, 4, 1),
+    ([1, 1, 2], 4, 5, 0),
+])
+def test_sap_count_exactly_on_an_integer_with_integer_exponents(w, p, q, eta_r):
+    exact = [abs(Fraction(v)) for v in w]
+    s_p, s_q = sum(v**p for v in exact), sum(v**q for v in exact)
+    r = s_p**q / s_q**p / (1 + Fraction(eta_r)) ** q  # q - p = 1
+    d = len(w)
+    for n in range(1, d):
+        gamma = n / (d - r)
+        assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma, beta=1) == n
+        assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma * (1 - Fraction(1, 10**30)), beta=1) == n - 1
