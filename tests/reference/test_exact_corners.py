@@ -8,7 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sparsity_oracle.reference import fixed_ratio_masks, pruning_limit, removed_squares, sap_prune_count, smallest_positions
+from sparsity_oracle.reference import (fixed_ratio_masks, pqi_bound, pruning_limit, removed_squares, sap_count_and_bound,
+                                       sap_prune_count, smallest_positions)
 
 THIRD, TENTH = Fraction(1, 3), Fraction(1, 10)
 
@@ -70,3 +71,12 @@ def test_sap_count_exactly_on_an_integer_with_integer_exponents(w, p, q, eta_r):
         gamma = n / (d - r)
         assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma, beta=1) == n
         assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma * (1 - Fraction(1, 10**30)), beta=1) == n - 1
+
+
+def test_count_and_bound_from_one_reading():
+    w = [3.0, -1.0, 0.5, 2.0, 0.0]
+    kwargs = {"p": 0.5, "q": 1.0, "eta_r": 0.25, "gamma": 2, "beta": 0.5}
+    count, bound = sap_count_and_bound(w, **kwargs, dps=40)
+    assert count == sap_prune_count(w, **kwargs)
+    assert bound == pqi_bound(w, 0.5, 1.0, 0.25, dps=40)
+    assert sap_count_and_bound([0.0, -0.0], **kwargs) == (0, None)
