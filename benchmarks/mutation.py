@@ -338,6 +338,15 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def equivalents_table() -> str:
+    """The listed equivalent mutants as a markdown table (for docs/testing.md)."""
+    lines = ["| module | function | original → mutated | why no test can tell |", "|---|---|---|---|"]
+    for eq in equivalents():
+        change = f"`{eq['original'].strip()}` → `{eq['mutated'].strip()}`".replace("|", "\\|")
+        lines.append(f"| {eq['file']} | {eq.get('function', '')} | {change} | {eq['reason']} |")
+    return "\n".join(lines)
+
+
 def survivors() -> str:
     out = []
     for path in sorted(RESULTS.glob("*.json")):
@@ -353,6 +362,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--table", action="store_true", help="print the table of the stored results and exit")
     parser.add_argument("--survivors", action="store_true", help="list the non-equivalent survivors and exit")
+    parser.add_argument("--equivalents", action="store_true", help="print the equivalent mutants' table and exit")
     parser.add_argument("--check", action="store_true", help="only confirm that the staged copy is what the tests run")
     parser.add_argument("--collect", action="store_true",
                         help="only collect (and confirm) the verdicts of the groups' last mutmut runs")
@@ -361,8 +371,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     global REVISION, LABEL
     REVISION, LABEL = args.at, args.label
-    if args.table or args.survivors:
-        print(table() if args.table else survivors())
+    if args.table or args.survivors or args.equivalents:
+        print(table() if args.table else survivors() if args.survivors else equivalents_table())
         return 0
     names = args.groups or list(GROUPS)
     unknown = [n for n in names if n not in GROUPS]
