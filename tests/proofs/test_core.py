@@ -141,3 +141,28 @@ def test_a_proof_is_its_steps():
     outcome = core.proof("first step", "second step")
     assert outcome == core.Outcome(core.PROVED, "first step; second step")
     assert status(lambda: outcome).reason == "first step; second step"
+
+
+def test_taylor_positivity_uses_the_derivative_of_the_given_order():
+    """e^u - 1 - u: value and first derivative 0 at 0, second derivative e^u > 0; sympy cannot
+    show the first derivative e^u - 1 positive, so only the order-2 argument proves it."""
+    assert sp.exp(u).is_positive and (sp.exp(u) - 1).is_positive is None
+    assert "derivative 2 positive" in core.taylor_positive(sp.exp(u) - 1 - u, u, 2, "e^u > 1 + u")
+    with pytest.raises(core.StepFailed, match="derivative 1 = exp"):
+        core.taylor_positive(sp.exp(u) - 1 - u, u, 1, "e^u > 1 + u, order 1")
+
+
+def test_a_refutation_states_the_value_to_20_digits():
+    assert core.false_at(x - 2, ">", {x: sp.Rational(4, 3)}, "x > 2") == (
+        "x > 2: at the counterexample the value is -0.66666666666666666667, so '> 0' fails")
+
+
+def test_a_check_returns_the_claim_its_status_and_counterexample():
+    example = {"x": "4/3"}
+    obligation = core.Obligation("X.refuted", "x > 2", ("x > 0",), core.REFUTED,
+                                 lambda: core.Outcome(core.REFUTED, core.false_at(x - 2, ">", {x: sp.Rational(4, 3)}, "x > 2"),
+                                                      example))
+    result = obligation.check()
+    assert result == core.Result("X.refuted", "x > 2", ("x > 0",), core.REFUTED, core.REFUTED, result.reason, example)
+    assert result.to_json() == {"id": "X.refuted", "claim": "x > 2", "assumptions": ["x > 0"], "status": "refuted",
+                                "counterexample": {"x": "4/3"}}
