@@ -220,6 +220,30 @@ def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
     return status if run.returncode == 0 else "killed (whole suite)"
 
 
+def recheck(name: str, group: Group) -> dict:
+    """The survivors of the stored mutmut run of ``name``, judged again by the working tree's
+    tests (each against the group's whole test selection, as ``confirm``); the mutated files
+    must be unchanged since that run (else a full run is needed).  The row then records both
+    commits: ``<source commit> / tests <tests commit>``."""
+    where = workspace(name)
+    path = RESULTS / f"{name}-mutmut{'-' + LABEL if LABEL else ''}.json"
+    result = json.loads(path.read_text())
+    for f in group.files:
+        if (where / staged(f)).read_text() != (ROOT / f).read_text():
+            raise SystemExit(f"{f} changed since the mutmut run of {name}: run it again in full")
+    shutil.rmtree(where / "mutants" / "tests")
+    shutil.copytree(ROOT / "tests", where / "mutants" / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for entry in result["mutants"]:
+        if entry["status"] not in KILLED:
+            before = entry["status"]
+            entry["status"] = confirm(where, group, entry["name"], before)
+            print(f"  {entry['name']}: {before} -> {entry['status']}", flush=True)
+    source = result["commit"].split(" / ")[0]
+    result["commit"] = f"{source} / tests {commit()}"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
 def file_of(mutant: str, group: Group) -> str:
     """Repository file of a mutmut mutant name (``sparsity_oracle.reference.sap.x_f__mutmut_3``)."""
     module = mutant.split(".x_")[0].split(".xǁ")[0]
@@ -366,6 +390,8 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only confirm that the staged copy is what the tests run")
     parser.add_argument("--collect", action="store_true",
                         help="only collect (and confirm) the verdicts of the groups' last mutmut runs")
+    parser.add_argument("--recheck", action="store_true",
+                        help="judge the stored survivors again with the working tree's tests (sources unchanged)")
     parser.add_argument("--at", metavar="REV", help="measure the package and tests of git revision REV (default: the working tree)")
     parser.add_argument("--label", default="", help="stored apart under this label (e.g. before); the table shows it")
     args = parser.parse_args(argv)
@@ -381,6 +407,11 @@ def main(argv=None) -> int:
     if args.check:
         return 0 if all([check_setup(n, GROUPS[n]) for n in names]) else 1
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.recheck:
+        for name in names:
+            recheck(name, GROUPS[name])
+        print(table())
+        return 0
     if args.collect:
         for name in names:
             result = collect_mutmut(name, GROUPS[name], commit())
