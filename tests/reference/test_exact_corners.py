@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -80,3 +81,47 @@ def test_count_and_bound_from_one_reading():
     assert count == sap_prune_count(w, **kwargs)
     assert bound == pqi_bound(w, 0.5, 1.0, 0.25, dps=40)
     assert sap_count_and_bound([0.0, -0.0], **kwargs) == (0, None)
+
+
+def _count_at_high_precision(w, p, q, eta_r, gamma, beta):
+    """floor(min(gamma (d - r), d beta)) from r at 60 digits; None where y is within 1e-20 of an
+    integer (the floor is then not settled at that precision)."""
+    with mpmath.workdps(60):
+        mags = [abs(_mp(v)) for v in w]
+        p, q, eta_r, gamma, beta = (_mp(v) for v in (p, q, eta_r, gamma, beta))
+        s_p, s_q = mpmath.fsum(m**p for m in mags if m), mpmath.fsum(m**q for m in mags if m)
+        r = (1 + eta_r) ** (-q / (q - p)) * s_p ** (q / (q - p)) / s_q ** (p / (q - p))
+        y = min(gamma * (len(w) - r), len(w) * beta)
+        if abs(y - mpmath.nint(y)) < mpmath.mpf(10) ** -20:
+            return None
+        return max(int(mpmath.floor(y)), 0)
+
+
+def _mp(v):
+    v = Fraction(v)
+    return mpmath.mpf(v.numerator) / v.denominator
+
+
+@pytest.mark.parametrize("p, q", [(1, 3), (2, 4), (1, 1.5), (2, 2.5), (0.5, 2)])
+def test_sap_counts_agree_with_high_precision(p, q):
+    """Integer exponents two apart (r^2 is what the exact path compares), and integer p with a
+    fractional q (never the exact-integer path), on small random integer vectors."""
+    rng = np.random.default_rng(19)
+    checked = 0
+    while checked < 12:
+        w = rng.integers(0, 9, size=int(rng.integers(2, 9))).tolist()
+        eta_r = Fraction(int(rng.integers(0, 3)), 4)
+        gamma = Fraction(int(rng.integers(1, 40)), 16)
+        expected = _count_at_high_precision(w, p, q, eta_r, gamma, 1) if len(set(w) - {0}) > 1 else None
+        if expected is not None:
+            assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma, beta=1) == expected, (w, eta_r, gamma)
+            checked += 1
+
+
+def test_structural_shortcuts_of_the_retained_bound():
+    """One non-zero entry read exactly (r = 1), and equal magnitudes with eta_r > 0 (r is not d)."""
+    assert sap_prune_count([Fraction(1, 3), 0, 0, 0], 0.5, 1, gamma=1, beta=1) == 3
+    assert sap_prune_count([Fraction(1, 3)] * 3 + [0], 0.5, 1, gamma=1, beta=1) == 1
+    # 4 equal entries, eta_r = 1: r = 4 * 2**(-q/(q-p)) = 1 at p = 1/2, q = 1, so gamma (d - r) = 3 exactly
+    assert sap_prune_count([2.0] * 4, 0.5, 1, eta_r=1, gamma=1, beta=1) == 3
+    assert sap_prune_count([2.0] * 4, 0.5, 1, eta_r=1, gamma=Fraction(1) - Fraction(1, 10**30), beta=1) == 2
