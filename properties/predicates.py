@@ -51,9 +51,11 @@ an equality has to be *proved*, and a difference too small for the working preci
 
 P1 quantifies over unbounded beta and alpha; the predicate searches beta = M 4**k
 (M = max c, k = 0..12) and tests alpha = beta 2**s, s in {-30, -10, -3, 0, 3, 10, 30}.  A beta
-"works" when every tested alpha is decided in favour; the case holds when some beta works,
-fails when every beta tried has a decided violation (the instance lists them: a refutation
-over that search range), and is undecided otherwise.
+"works" when no tested alpha gives a decided violation and at least one is decided in favour
+(an alpha whose comparison cannot be decided, e.g. beta 2**-30 within a float margin, is set
+aside like an unrepresentable one, and listed); the case holds when some beta works, fails
+when every beta tried has a decided violation (the instance lists them: a refutation over that
+search range), and is undecided otherwise (no beta with a decided alpha, e.g. a constant).
 """
 
 from __future__ import annotations
@@ -392,19 +394,22 @@ def bill_gates(judge: Judge, c, i: int) -> Instance:
     if not failures and not undecided:
         raise Reject("no representable beta")
     shown = failures[-1][1] if not undecided else undecided[0][1]
-    transform = {**shown.transform, "i": i, "betas_failed": [b for b, _ in failures],
-                 "betas_undecided": [b for b, _ in undecided]}
+    transform = {**shown.transform, "i": i, "betas_failed": [b for b, _ in failures]}
+    if undecided:
+        transform["betas_undecided"] = [b for b, _ in undecided]
     return replace(shown, transform=transform, vector=exact_vector(f))
 
 
 def _bill_gates_beta(judge: Judge, f: list[Fraction], i: int, beta: Fraction) -> Instance | None:
-    """This beta's verdict over the tested alphas: the first decided violation (fails), else the
-    first undecided comparison, else (every alpha in favour) the hardest one, preferring a
-    comparison the exact form decided; None when no alpha was representable."""
+    """This beta's verdict over the tested alphas: the first decided violation (fails); else, if
+    some alpha was decided in favour, the hardest of those (holds; preferring a comparison the
+    exact form decided, and listing the alphas that could not be decided, which say nothing
+    either way, like alphas that are not representable); else the first undecided comparison;
+    None when no alpha was representable."""
     low = list(f)
     low[i] += beta
     before = exact_vector(low)
-    held, undecided = [], None
+    held, undecided = [], []
     for s in P1_ALPHA_SHIFTS:
         alpha = beta * Fraction(2) ** s
         high = list(low)
@@ -415,15 +420,14 @@ def _bill_gates_beta(judge: Judge, f: list[Fraction], i: int, beta: Fraction) ->
             continue
         if outcome.status == FAILS:
             return outcome
-        if outcome.status == UNDECIDED:
-            undecided = undecided or outcome
-        else:
-            held.append(outcome)
-    if undecided is not None:
-        return undecided
-    if not held:
-        return None
-    return next((outcome for outcome in held if outcome.exact), held[-1])
+        (undecided if outcome.status == UNDECIDED else held).append(outcome)
+    if held:
+        chosen = next((outcome for outcome in held if outcome.exact), held[-1])
+        if undecided:
+            chosen = replace(chosen, transform={**chosen.transform,
+                                                "alphas_undecided": [u.transform["alpha"] for u in undecided]})
+        return chosen
+    return undecided[0] if undecided else None
 
 
 def babies(judge: Judge, c) -> Instance:

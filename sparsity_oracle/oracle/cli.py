@@ -105,14 +105,16 @@ def _properties(out: _Summary, mode: dict, seed: int) -> None:
         if failing:
             longer = search(sorted(failing), FAILING_EXAMPLES).results
             report = replace(report, results={p: (longer if p in failing else report.results)[p] for p in PROPERTIES})
-        found = frozenset(p for p, r in report.results.items() if not r.holds)
+        found = frozenset(p for p, r in report.results.items() if r.holds is False)
+        undecided = sorted(p for p, r in report.results.items() if r.holds is None)
         verdicts = verdict_line(report)
-        out.line(found == failing, f"{label(name, dict(params))}: {verdicts}" + ("" if found == failing else
-                 f" (expected failing: {sorted(failing) or 'none'})"))
-        for prop in sorted(found ^ failing):
-            cx = report[prop].counterexample
-            if cx is not None:
-                print(f"        {prop} counterexample: {cx.to_json()}")
+        ok = found == failing and not undecided
+        out.line(ok, f"{label(name, dict(params))}: {verdicts}" + ("" if ok else
+                 f" (expected failing: {sorted(failing) or 'none'}; undecided: {undecided or 'none'})"))
+        for prop in sorted((found ^ failing) | set(undecided)):
+            result = report[prop]
+            if result.counterexample is not None:
+                print(f"        {prop} {result.status}: {result.reason or result.counterexample.to_json()}")
 
 
 def _differential(out: _Summary, impls, mode: dict, seed: int) -> None:
