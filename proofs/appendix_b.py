@@ -176,17 +176,9 @@ def d3_reduction():
     )
 
 
-def _indexed():
-    import sympy as sp
-
-    i = sp.symbols("i", integer=True, positive=True)
-    d = sp.symbols("d", integer=True, positive=True)
-    return sp, i, d
-
-
 @cached
 def d3_f_prime():
-    sp, i, d = _indexed()
+    sp, i, d = theorem1.indexed()
     p, delta, t = sp.symbols("p delta t", positive=True)
     q = p + delta
     w = sp.IndexedBase("w", positive=True)
@@ -225,17 +217,8 @@ def _h_lines():
 
 @cached
 def d3_h_line1():
-    sp, i, d = _indexed()
-    s = sp.symbols("t", positive=True)
-    x = sp.IndexedBase("w", positive=True)
-
-    def total(e):
-        return sp.Sum(e, (i, 1, d))
-
-    h = total(x[i] ** (s - 1)) / total(x[i] ** s)
-    printed = (total(x[i] ** (s - 1) * sp.log(x[i])) * total(x[i] ** s)
-               - total(x[i] ** (s - 1)) * total(x[i] ** s * sp.log(x[i]))) / total(x[i] ** s) ** 2
-    return proof(identity(sp.diff(h, s), printed, "h'(t) as printed in line 1 (quotient rule, symbolic sums, w_i > 0)"))
+    return proof(lemma(theorem1.rising_tide_h_derivative, "D3.h_derivative")
+                 + ": it checks this expression, printed line 1 with s for t and log for ln, against the quotient rule")
 
 
 @cached

@@ -216,7 +216,8 @@ def babies():
 
 # --- D3 Rising Tide ------------------------------------------------------------------------
 
-def _indexed():
+def indexed():
+    """sympy, an index i and a length d (positive integers) for symbolic sums over 1..d."""
     import sympy as sp
 
     i = sp.symbols("i", integer=True, positive=True)
@@ -226,7 +227,7 @@ def _indexed():
 
 @cached
 def rising_tide_derivative():
-    sp, i, d = _indexed()
+    sp, i, d = indexed()
     p, delta, alpha = sp.symbols("p delta alpha", positive=True)
     q = p + delta
     w = sp.IndexedBase("w", nonnegative=True)
@@ -243,7 +244,7 @@ def rising_tide_derivative():
 
 @cached
 def rising_tide_h_derivative():
-    sp, i, d = _indexed()
+    sp, i, d = indexed()
     s = sp.symbols("s", positive=True)
     x = sp.IndexedBase("x", positive=True)
 

@@ -123,8 +123,8 @@ def render_markdown(reports: list[dict]) -> str:
     """Markdown for ``check_measure`` reports in JSON form: a measure x property table (✓ with the
     examples tried, ✗ decided violation, ? undecided; the proof obligation that decides the
     cell where proofs/ has one), then the numbered notes: each ✗ with its counterexample and how
-    it was decided, each ? with its reason, and each ✓ whose hardest case only the exact form
-    could decide (the proved equality or decided sign)."""
+    it was decided, each ? with its reason, and each ✓ of a strict property whose hardest case
+    only the exact form could decide (the decided sign of a difference below 30 digits)."""
     from sparsity_oracle.properties import PROPERTIES
 
     lines = ["| measure | " + " | ".join(PROPERTIES) + " |", "|---" * (len(PROPERTIES) + 1) + "|"]
@@ -136,7 +136,7 @@ def render_markdown(reports: list[dict]) -> str:
             cell = SYMBOLS[result["status"]]
             if result["status"] == "holds":
                 cell += f" {result['examples']}"
-            if result["counterexample"] or result["exact_case"]:
+            if result["counterexample"] or _strict_exact_case(result):
                 notes.append((report, prop, result))
                 cell += f" [{len(notes)}]"
             obligation = _obligation(report, prop)
@@ -149,6 +149,12 @@ def render_markdown(reports: list[dict]) -> str:
     for k, (report, prop, result) in enumerate(notes, start=1):
         lines.append(f"{k}. {label(report['measure'], report['params'])}, {prop}: {_note(result)}")
     return "\n".join(lines)
+
+
+def _strict_exact_case(result: dict) -> bool:
+    """A holding strict property whose hardest case only the exact form decided (a tiny sign)."""
+    case = result["exact_case"]
+    return case is not None and case["relation"] != "S(after) = S(before)"
 
 
 def _note(result: dict) -> str:

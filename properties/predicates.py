@@ -218,6 +218,8 @@ class ExactJudge:
         if _nan(a) or _nan(b):
             return Comparison(None, a, b, "the measure returned nan", invalid=True)
         order = _decide(a, b, dps)
+        if order == 0:
+            return Comparison(0, a, b, "exactly equal values (integers, fractions, exact zeros or infinities)")
         if order is not None:
             return Comparison(order, a, b, f"{dps} digits")
         if self.exact_name and (strict or self.exact_name in exact.RATIONAL_FORMS):
