@@ -26,10 +26,20 @@ import torch
 from torch.nn import functional as F
 
 
+def _generator(sequence: np.random.SeedSequence) -> torch.Generator:
+    state = sequence.generate_state(2, dtype=np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
 def epoch_generator(seed: int, iteration: int, epoch: int) -> torch.Generator:
     """The CPU generator of the batch order of one epoch."""
-    state = np.random.SeedSequence([seed, iteration, epoch]).generate_state(2, dtype=np.uint32)
-    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+    return _generator(np.random.SeedSequence([seed, iteration, epoch]))
+
+
+def pruning_generator(seed: int, iteration: int) -> torch.Generator:
+    """The CPU generator a pruning method may draw from at iteration ``iteration`` (a stream of
+    its own, independent of the epochs' batch orders)."""
+    return _generator(np.random.SeedSequence([seed, iteration], spawn_key=(1,)))
 
 
 def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
@@ -43,14 +53,25 @@ def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
     return optimizer, schedule
 
 
-def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None):
-    """One epoch over (x, y) in the order drawn from ``generator``.  ``masks``: a list of
-    (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
-    model.train()
+#: The training loss of every experiment (mean cross-entropy of the logits).
+loss_function = F.cross_entropy
+
+
+def batches(x, y, *, batch_size, generator):
+    """One epoch of mini-batches ``(x[b], y[b])`` in the order drawn from ``generator`` (a CPU
+    ``torch.Generator``, e.g. ``epoch_generator``): the experiments' data loader."""
     order = torch.randperm(x.shape[0], generator=generator).to(x.device)
     for start in range(0, x.shape[0], batch_size):
         batch = order[start : start + batch_size]
-        loss = F.cross_entropy(model(x[batch]), y[batch])
+        yield x[batch], y[batch]
+
+
+def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None):
+    """One epoch over (x, y) in the order drawn from ``generator`` (``batches``).  ``masks``: a
+    list of (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
+    model.train()
+    for inputs, targets in batches(x, y, batch_size=batch_size, generator=generator):
+        loss = loss_function(model(inputs), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if masks is not None:
