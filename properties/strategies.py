@@ -15,7 +15,7 @@ Vector shapes (``vectors`` mixes them all; each is also public):
 * ``near_constant_vectors``: one value perturbed by a few ulps (or exactly constant);
 * ``dominant_vectors``: one dominant entry and a tail 2**-20 .. 2**-1000 times smaller;
 * ``two_level_vectors``: a few free entries and a block of equal entries at another scale (the
-  shape of the PQI's Robin Hood counterexamples: errata §1);
+  shape of the PQI's Robin Hood counterexamples: docs/errata.md, diao.theorem1.six_properties);
 * ``grid_vectors``: integers below 2**24 times one common power of two (2**-1064 .. 2**960).
   Sums, differences and small dyadic multiples of such entries are again exact float64 values
   (no product underflows), which lets a float-only implementation be judged on exactly the

@@ -24,13 +24,14 @@ from .adapters import FUNCTIONS
 
 HELP = "run the proof obligations, property fuzzing and differential checks of implementations"
 
-#: Expected Hurley-Rickard verdicts of the main measures (docs/errata.md §2): properties that
-#: fail; every other property must hold.  (measure, params) -> failing properties.
+#: Expected Hurley-Rickard verdicts of the main measures (docs/errata.md,
+#: diao.theorem1.six_properties): properties that fail; every other property must hold.
+#: (measure, params) -> failing properties.
 PROPERTY_VERDICTS = {
     ("pq_index", (("p", 0.5), ("q", 1.0))): frozenset(),
     ("pq_index", (("p", 1.0), ("q", 2.0))): frozenset(),
     ("gini", ()): frozenset(),
-    ("pq_index", (("p", 2.0), ("q", 4.0))): frozenset({"D1"}),  # errata §1: Robin Hood fails for p > 1
+    ("pq_index", (("p", 2.0), ("q", 4.0))): frozenset({"D1"}),  # Robin Hood fails for p > 1
 }
 
 #: Examples for a property expected to fail (at least; a found counterexample ends the search).

@@ -21,7 +21,7 @@ from sparsity_oracle.reference.measures import MEASURES
 
 
 def test_errata_d1_counterexample_for_p2_q3():
-    """docs/errata.md §1: w = (1, 1/2, 10, 10), moving 1/10 from w_1 to w_2 raises I_{2,3}."""
+    """docs/errata.md (diao.theorem1.six_properties): w = (1, 1/2, 10, 10), moving 1/10 from w_1 to w_2 raises I_{2,3}."""
     judge = ExactJudge(pq_index, {"p": 2, "q": 3})
     cx = robin_hood(judge, [1.0, 0.5, 10.0, 10.0], 0, 1, Fraction(2, 5))
     assert cx.transform["alpha"] == Fraction(1, 10)
