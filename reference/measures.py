@@ -255,8 +255,8 @@ def l1_over_lq(w, *, q=0.5, dps=50):
     if q >= 1:
         raise ValueError(f"q must be < 1, got q={q!r}")
     _inputs.require_nonzero(m, "l1_over_lq")
-    s1 = sum(m.exact())
-    return refine(lambda bits: interval(s1) / power_sum(m, q) ** (1 / interval(q)), dps, False)
+    ratio = sum(m.exact()) / m.top()  # ||c||_1/||c||_q = (S_1/top) / (T_q)^{1/q}, T_q = sum (c_j/top)^q
+    return refine(lambda bits: interval(ratio) / relative_power_sum(m, q) ** (1 / interval(q)), dps, False)
 
 
 #: name -> measure, every measure of SPEC §2's property table (default parameters as keywords).
