@@ -88,7 +88,8 @@ def _slug(text: str) -> str:
 
 
 def _make(function: str, kwargs: dict, label: str) -> Case:
-    params = ",".join(f"{k}={v!r}" for k, v in kwargs.items() if not isinstance(v, (np.ndarray, dict)))
+    params = ",".join(f"{k}={v if isinstance(v, str) else repr(v)}" for k, v in kwargs.items()
+                      if not isinstance(v, (np.ndarray, dict)))
     return Case(function, kwargs, label, "/".join(filter(None, (function, _slug(label), params))))
 
 

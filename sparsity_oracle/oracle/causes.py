@@ -75,15 +75,27 @@ OFF_BY_ONE = {
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """A cause, the conventions (or off-by-one variant) that explain the result, and why."""
+    """A cause, the conventions (or off-by-one variant) that explain the result, and why.
+    ``fallback``: the ``wrong-value`` that stands for "none of the other explanations" (listed
+    last after them, so a failure can be judged against the implementation's other ones)."""
 
     cause: str
     conventions: tuple[str, ...] = ()
     reason: str = ""
+    fallback: bool = False
 
     def __post_init__(self):
         if self.cause not in CAUSES:
             raise ValueError(f"unknown cause {self.cause!r}")
+
+
+#: "None of the known explanations".
+UNEXPLAINED = Diagnosis("wrong-value", reason="no known explanation", fallback=True)
+
+
+def with_fallback(found) -> tuple[Diagnosis, ...]:
+    """The explanations found, then ``UNEXPLAINED`` (alone if none was found)."""
+    return (*found, UNEXPLAINED)
 
 
 def precedence(cause: str) -> int:

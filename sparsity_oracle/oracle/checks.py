@@ -21,7 +21,7 @@ from ..reference import first_satisfied, removed_squares
 from . import tolerances as tol
 from .adapters import Implementation, as_implementation
 from .cases import Case
-from .causes import Diagnosis, Verdict, range_diagnosis
+from .causes import Diagnosis, Verdict, range_diagnosis, with_fallback
 from .counts import admitted_note, off_by_one, sap_admitted, sap_count_conventions
 from .evaluations import bound_endpoints, digest, reference_real
 from .masks import GroupProblem, judge_masks
@@ -59,16 +59,17 @@ class Failure:
     case_id: str = ""
     groups: tuple[GroupProblem, ...] = field(default=(), repr=False)
     alternatives: tuple[Diagnosis, ...] = ()
+    unexplained: bool = False
 
     @property
     def diagnosis(self) -> Diagnosis:
-        return Diagnosis(self.cause, self.conventions, self.reason)
+        return Diagnosis(self.cause, self.conventions, self.reason, self.unexplained)
 
     def explained_by(self, diagnosis: Diagnosis) -> "Failure":
         """This failure with ``diagnosis`` (one of its explanations) as its cause."""
         others = tuple(d for d in (self.diagnosis, *self.alternatives) if d != diagnosis)
         return replace(self, cause=diagnosis.cause, conventions=diagnosis.conventions, reason=diagnosis.reason,
-                       alternatives=others)
+                       alternatives=others, unexplained=diagnosis.fallback)
 
     def accepted(self, conventions) -> bool:
         """Whether ``--accept conventions`` passes this failure (a convention, all accepted)."""
@@ -81,10 +82,10 @@ class Failure:
 
     def summary(self) -> list[str]:
         """A few lines for a grouped report (the full failure: ``str(failure)``)."""
-        params = " ".join(f"{k}={v!r}" for k, v in self.params.items())
-        lines = [f"{self.case_id or self.label}" + (f"  ({params})" if params and not self.case_id else ""),
-                 f"  reference {_short(self.reference)}; returned {_short(self.returned)}"
-                 + (f"; error {self.error:.3e} > budget {self.budget:.3e}" if self.error is not None else "")]
+        lines = [self.case_id or f"{self.label} {self.params}"]
+        if not self.groups:  # a mask result is described by its groups' notes
+            lines.append(f"  reference {_short(self.reference)}; returned {_short(self.returned)}"
+                         + (f"; error {self.error:.3e} > budget {self.budget:.3e}" if self.error is not None else ""))
         for text in filter(None, (self.reason, self.note)):
             lines.append(f"  {_short(text, 160)}")
         return lines
@@ -93,7 +94,8 @@ class Failure:
         lines = [
             f"FAIL {self.function} [{self.label}] in {self.implementation}",
             f"  cause: {self.cause_label}" + (f" ({self.reason})" if self.reason else ""),
-            (f"  also explained by: {'; '.join(_label(d) for d in self.alternatives)}" if self.alternatives else None),
+            (f"  also explained by: {'; '.join(_label(d) for d in self.alternatives if not d.fallback)}"
+             if any(not d.fallback for d in self.alternatives) else None),
             f"  case: {self.case_id}" if self.case_id else None,
             f"  parameters: {self.params}",
             f"  input (float.hex): {self.inputs}",
@@ -113,7 +115,8 @@ class Failure:
             "case": {"id": self.case_id, "label": self.label, "function": self.function,
                      "params": self.params, "inputs": self.inputs},
             "cause": self.cause, "conventions": list(self.conventions), "reason": self.reason,
-            "also_explained_by": [{"cause": d.cause, "conventions": list(d.conventions)} for d in self.alternatives],
+            "also_explained_by": [{"cause": d.cause, "conventions": list(d.conventions), "reason": d.reason}
+                                  for d in self.alternatives if not d.fallback],
             "reference": self.reference, "returned": self.returned,
             "error": self.error, "budget": self.budget, "note": self.note,
             "reproduction": self.reproduction,
@@ -246,7 +249,7 @@ def _failure(impl, case, kwargs, verdict: Verdict) -> Failure:
     return Failure(impl.name, case.function, case.label, params, _inputs(kwargs), str(verdict.reference),
                    str(verdict.returned), verdict.error, verdict.budget, verdict.note,
                    reproduction(impl, case.function, kwargs, case.id), d.cause, d.conventions, d.reason,
-                   case.id, verdict.groups, verdict.diagnoses[1:])
+                   case.id, verdict.groups, verdict.diagnoses[1:], d.fallback)
 
 
 # --- real results ------------------------------------------------------------------------------
@@ -271,7 +274,7 @@ class Variant:
         return math.isfinite(got) and abs(got - self.value) <= self.budget
 
 
-def _judge_real(prec, got, ref: float, budget: float, *, variants=(), ranges=None, cancellation=None,
+def _judge_real(prec, got, ref: float, budget: float, *, variants=None, ranges=None, cancellation=None,
                 what="absolute") -> Verdict | None:
     """Compare a real result; on disagreement, every explanation that fits (``causes``): the
     variants whose value it is (and that differ clearly from the contract's), the range
@@ -285,7 +288,7 @@ def _judge_real(prec, got, ref: float, budget: float, *, variants=(), ranges=Non
     if error <= budget:
         return None
     found = []
-    for variant in variants():
+    for variant in variants() if variants else ():
         distinct = math.isnan(variant.value) or abs(variant.value - ref) > 4 * max(variant.budget, budget)
         if distinct and variant.matches(value):
             verb = "under" if variant.cause == "convention" else "with"
@@ -298,8 +301,7 @@ def _judge_real(prec, got, ref: float, budget: float, *, variants=(), ranges=Non
         widened, reason = cancellation()
         if error <= widened:
             found.append(Diagnosis("cancellation", reason=reason))
-    return Verdict(tuple(found) or (Diagnosis("wrong-value"),), repr(ref), repr(value),
-                   f"{what} error over budget", error, budget)
+    return Verdict(with_fallback(found), repr(ref), repr(value), f"{what} error over budget", error, budget)
 
 
 def _nonzero_variant(function, w, kwargs, budget_of):
@@ -391,7 +393,7 @@ def _judge_sap_prune_count(prec, case, kwargs, got):
         found.append(diagnosis)
     if off_by_one(int(value), admitted):
         found.append(Diagnosis("off-by-one", reason=f"{value} is one away from the admitted {list(admitted)}"))
-    return Verdict(tuple(found) or (Diagnosis("wrong-value"),), exact, repr(value), note)
+    return Verdict(with_fallback(found), exact, repr(value), note)
 
 
 # --- masks ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import tolerances as tol
-from .causes import Diagnosis, Verdict, precedence, range_diagnosis
+from .causes import Diagnosis, Verdict, precedence, range_diagnosis, with_fallback
 from .counts import fixed_admitted, off_by_one, sap_admitted, sap_count_conventions
 
 SAP_PARAMETERS = ("p", "q", "eta_r", "gamma", "beta")
@@ -97,7 +97,9 @@ def group_diagnoses(function: str, values: np.ndarray, pruned: np.ndarray, admit
             found.append(diagnosis)
     if off_by_one(n, admitted):
         found.append(Diagnosis("off-by-one", reason=f"pruned {n}, admitted {sorted(admitted)}"))
-    return tuple(found) or (Diagnosis("wrong-value", reason=f"pruned {n}, admitted {sorted(admitted)}"),)
+    if not found:
+        return (Diagnosis("wrong-value", reason=f"pruned {n}, admitted {sorted(admitted)}"),)
+    return with_fallback(found)
 
 
 def _group_entries(masks: list[np.ndarray], segments, scope: str) -> int:

@@ -1,14 +1,16 @@
 """Reports of differential checks: grouped text and machine-readable JSON (SPEC §7).
 
-Text: one line per (implementation, function) with the case counts; under a failing line, one
-block per cause (with its conventions) giving the count and the first ``examples`` failures in
-a few lines each.  ``sparsity-oracle verify --impl X --case ID`` prints one failure in full,
-with its reproduction.
+Text (``text_lines``): one line per (implementation, function) with the case counts; under a
+failing line, one block per cause (with its conventions) giving the count and the first
+``examples`` failures in a few lines each.  ``sparsity-oracle verify --impl X --case ID``
+prints one failure in full, with its reproduction.
 
-JSON (``differential_json``): per implementation and function, the counts (``cases``,
-``passed``, ``accepted``, ``skipped``, ``failed``), ``failures_by_cause``, ``conventions`` (how
-many failures each named convention explains), every case as ``{id, label, digest,
-outcome}``, every failure with its case, and the skip reasons.
+JSON: per implementation and function, the counts (``cases``, ``passed``, ``accepted``,
+``skipped``, ``failed``), ``failures_by_cause``, ``conventions`` (how many failures each named
+convention explains), ``skip_reasons``, and ``case_list``: every case as ``{id, label, digest,
+outcome}``, with its ``failure`` (the case's inputs, the values, the cause, the
+reproduction) where it failed.  ``verify --json`` and ``pytest --oracle-json`` write the same
+schema (``differential_json``, ``records_json``).
 """
 
 from __future__ import annotations
@@ -28,17 +30,17 @@ def _function_line(impl_name: str, report: FunctionReport) -> tuple[bool | None,
         return None, f"{impl_name}: {report.function}: not provided"
     n = len(report.outcomes)
     skipped = report.count("skipped")
+    if n == skipped:
+        return None, f"{impl_name}: {report.function}: every case skipped (" + "; ".join(report.skip_reasons) + ")"
     failed = len(report.failures)
     parts = [f"{n - skipped - failed}/{n - skipped} cases agree"]
     accepted = report.count("accepted")
     if accepted:
-        parts.append(f"{accepted} of them accepted conventions")
+        parts.append(f"{accepted} of them under accepted conventions")
     if failed:
         parts.append(f"{failed} fail: " + ", ".join(f"{k} {v}" for k, v in report.by_cause.items()))
     if skipped:
         parts.append(f"{skipped} skipped (" + "; ".join(f"{r}: {k}" for r, k in report.skip_reasons.items()) + ")")
-    if n == skipped:
-        return None, f"{impl_name}: {report.function}: every case skipped (" + "; ".join(report.skip_reasons) + ")"
     return (not failed), f"{impl_name}: {report.function}: " + "; ".join(parts)
 
 
@@ -70,39 +72,56 @@ def text_lines(report: ImplementationReport, examples: int = 2):
                              f"--impl {name} --case '{first.case_id}'"), 0
 
 
-def function_json(report: FunctionReport) -> dict:
-    if not report.provided:
+def function_json(records: list[dict] | None) -> dict:
+    """The JSON of one function from its case records (``runner.Outcome.to_json``); None: the
+    function is not provided."""
+    if records is None:
         return {"provided": False}
-    failures = report.failures
-    conventions = Counter(c for f in failures + report.accepted if f.cause == "convention" for c in f.conventions)
+    outcomes = Counter(r["outcome"] for r in records)
+    failures = [r["failure"] for r in records if "failure" in r]
     return {
         "provided": True,
-        "cases": len(report.outcomes),
-        "passed": report.count("pass"),
-        "accepted": report.count("accepted"),
-        "skipped": report.count("skipped"),
-        "failed": len(failures),
-        "failures_by_cause": report.by_cause,
-        "conventions": dict(conventions),
-        "skip_reasons": report.skip_reasons,
-        "case_list": [o.to_json() for o in report.outcomes],
-        "failures": [f.to_json() for f in failures],
-        "accepted_failures": [f.to_json() for f in report.accepted],
+        "cases": len(records),
+        "passed": outcomes["pass"],
+        "accepted": outcomes["accepted"],
+        "skipped": outcomes["skipped"],
+        "failed": sum(outcomes[c] for c in CAUSES),
+        "failures_by_cause": {c: outcomes[c] for c in CAUSES if outcomes[c]},
+        "conventions": dict(Counter(c for f in failures if f["cause"] == "convention" for c in f["conventions"])),
+        "skip_reasons": dict(Counter(r["reason"] for r in records if r["outcome"] == "skipped")),
+        "case_list": records,
     }
 
 
-def implementation_json(report: ImplementationReport) -> dict:
-    impl = report.implementation
-    caps = impl.capabilities
-    return {
-        "implementation": impl.name,
-        "dtype": impl.dtype,
-        "capabilities": {"scopes": list(caps.scopes), "max_entries": caps.max_entries,
-                         "validates_inputs": caps.validates_inputs},
-        "functions": {name: function_json(r) for name, r in report.functions.items()},
-        "failed": len(report.failures),
-    }
+def differential_json(reports: list[ImplementationReport]) -> list[dict]:
+    out = []
+    for report in reports:
+        impl, caps = report.implementation, report.implementation.capabilities
+        functions = {name: function_json([o.to_json() for o in r.outcomes] if r.provided else None)
+                     for name, r in report.functions.items()}
+        out.append({
+            "implementation": impl.name,
+            "dtype": impl.dtype,
+            "capabilities": {"scopes": list(caps.scopes), "max_entries": caps.max_entries,
+                             "validates_inputs": caps.validates_inputs},
+            "functions": functions,
+            "failed": sum(f.get("failed", 0) for f in functions.values()),
+        })
+    return out
 
 
-def differential_json(reports) -> list[dict]:
-    return [implementation_json(r) for r in reports]
+def records_json(records: list[dict]) -> list[dict]:
+    """``differential_json``'s schema from flat records ``{implementation, dtype, function,
+    ...Outcome.to_json()}`` (pytest: one per test), in the order they came."""
+    grouped: dict[str, dict[str, list]] = {}
+    dtypes = {}
+    for r in records:
+        dtypes[r["implementation"]] = r["dtype"]
+        case = {k: v for k, v in r.items() if k not in ("implementation", "dtype", "function")}
+        grouped.setdefault(r["implementation"], {}).setdefault(r["function"], []).append(case)
+    out = []
+    for name, functions in grouped.items():
+        by_function = {f: function_json(cases) for f, cases in functions.items()}
+        out.append({"implementation": name, "dtype": dtypes[name], "functions": by_function,
+                    "failed": sum(f["failed"] for f in by_function.values())})
+    return out

@@ -33,7 +33,13 @@ class Outcome:
     reason: str = ""
 
     def to_json(self) -> dict:
-        return {"id": self.case.id, "label": self.case.label, "digest": self.case.digest, "outcome": self.outcome}
+        """``{id, label, digest, outcome}``, with ``reason`` (skipped) and ``failure`` (if any)."""
+        out = {"id": self.case.id, "label": self.case.label, "digest": self.case.digest, "outcome": self.outcome}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.failure is not None:
+            out["failure"] = self.failure.to_json()
+        return out
 
 
 def _outcome(case: Case, failure: Failure, accept) -> Outcome:
@@ -54,13 +60,16 @@ def check_outcome(impl: Implementation, case: Case, accept=()) -> Outcome:
 
 def consistent_causes(outcomes: list[Outcome], accept=()) -> list[Outcome]:
     """Each ambiguous failure explained by its explanation that fits the most of ``outcomes``'
-    failures (ties: the failure's own order)."""
+    failures (ties: the failure's own order; "no known explanation" counts the failures that
+    have no other)."""
 
     def key(d):
-        return d.cause, d.conventions
+        return d.cause, d.conventions, d.fallback
 
     failures = [o.failure for o in outcomes if o.failure is not None]
-    support = Counter(key(d) for f in failures for d in (f.diagnosis, *f.alternatives))
+    # "none of the others" (the fallback) is supported only by failures it alone explains
+    support = Counter(key(d) for f in failures for d in (f.diagnosis, *f.alternatives)
+                      if not d.fallback or not f.alternatives)
     out = []
     for o in outcomes:
         if o.failure is not None and o.failure.alternatives:
