@@ -93,9 +93,11 @@ class Diagnosis:
 UNEXPLAINED = Diagnosis("wrong-value", reason="no known explanation", fallback=True)
 
 
-def with_fallback(found) -> tuple[Diagnosis, ...]:
-    """The explanations found, then ``UNEXPLAINED`` (alone if none was found)."""
-    return (*found, UNEXPLAINED)
+def with_fallback(found, hint: str = "") -> tuple[Diagnosis, ...]:
+    """The explanations found, then ``UNEXPLAINED`` (alone if none was found), its reason
+    extended by ``hint`` (e.g. the nearest variant)."""
+    return (*found, Diagnosis("wrong-value", reason=f"{UNEXPLAINED.reason}; {hint}", fallback=True) if hint
+            else UNEXPLAINED)
 
 
 def precedence(cause: str) -> int:

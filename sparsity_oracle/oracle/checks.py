@@ -86,7 +86,7 @@ class Failure:
         if not self.groups:  # a mask result is described by its groups' notes
             lines.append(f"  reference {_short(self.reference)}; returned {_short(self.returned)}"
                          + (f"; error {self.error:.3e} > budget {self.budget:.3e}" if self.error is not None else ""))
-        for text in filter(None, (self.reason, self.note)):
+        for text in filter(None, (self.reason, self.note if self.error is None else "")):
             lines.append(f"  {_short(text, 160)}")
         return lines
 
@@ -287,13 +287,19 @@ def _judge_real(prec, got, ref: float, budget: float, *, variants=None, ranges=N
     error = abs(value - ref) if math.isfinite(value) else math.inf
     if error <= budget:
         return None
-    found = []
+    found, nearest = [], None
     for variant in variants() if variants else ():
         distinct = math.isnan(variant.value) or abs(variant.value - ref) > 4 * max(variant.budget, budget)
         if distinct and variant.matches(value):
             verb = "under" if variant.cause == "convention" else "with"
             found.append(Diagnosis(variant.cause, (variant.name,),
                                    f"the reference {verb} {variant.name} gives {variant.value!r}"))
+        elif distinct and math.isfinite(variant.value) and math.isfinite(value):
+            off = abs(value - variant.value)
+            if off < 0.01 * abs(variant.value - ref) and (nearest is None or off < nearest[1]):
+                nearest = (variant, off)
+    hint = "" if nearest is None else (f"nearest variant: {nearest[0].name} gives {nearest[0].value!r}, "
+                                       f"{nearest[1]:.3g} away (its budget {nearest[0].budget:.3g})")
     diagnosis = ranges() if ranges else None
     if diagnosis is not None:
         found.insert(0 if not math.isfinite(value) or value in (0.0, 1.0) else len(found), diagnosis)
@@ -301,7 +307,7 @@ def _judge_real(prec, got, ref: float, budget: float, *, variants=None, ranges=N
         widened, reason = cancellation()
         if error <= widened:
             found.append(Diagnosis("cancellation", reason=reason))
-    return Verdict(with_fallback(found), repr(ref), repr(value), f"{what} error over budget", error, budget)
+    return Verdict(with_fallback(found, hint), repr(ref), repr(value), f"{what} error over budget", error, budget)
 
 
 def _nonzero_variant(function, w, kwargs, budget_of):
@@ -505,6 +511,17 @@ def _reference_rejects(case: Case, kwargs: dict) -> bool:
     return False
 
 
+def _expected(case: Case, kwargs: dict):
+    """What the reference returns, for a report where the implementation returned nothing."""
+    if case.function in ("pq_index", "gini", "pqi_bound"):
+        return repr(reference_real(case.function, **kwargs))
+    if case.function == "sap_prune_count":
+        from sparsity_oracle.reference import sap_prune_count
+
+        return sap_prune_count(**kwargs)
+    return "a value (reference." + case.function + ")"
+
+
 def check(impl, case: Case) -> Failure | None:
     """Run ``case`` through ``impl`` (an ``Implementation``, module or object) and compare;
     ``Unsupported`` if the case lies outside what ``impl`` declares it supports."""
@@ -530,11 +547,11 @@ def check(impl, case: Case) -> Failure | None:
         got = function(**_feed(kwargs, impl.dtype))
     except ValueError as error:
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("invalid-input", reason="rejected a valid input"),), "a value",
+            (Diagnosis("invalid-input", reason="rejected a valid input"),), _expected(case, kwargs),
             f"raised ValueError: {error}", "raised ValueError on a valid input"))
     except Exception as error:  # noqa: BLE001 - a valid input must not raise
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("crash", reason=f"{type(error).__name__} on a valid input"),), "a value",
+            (Diagnosis("crash", reason=f"{type(error).__name__} on a valid input"),), _expected(case, kwargs),
             f"raised {type(error).__name__}: {error}", "raised on a valid input"))
     verdict = JUDGES[case.function](impl.precision, case, kwargs, got)
     return None if verdict is None else _failure(impl, case, kwargs, verdict)
