@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .cases import case_order
 from .causes import CAUSES
 from .runner import FunctionReport, ImplementationReport
 
@@ -112,10 +113,11 @@ def differential_json(reports: list[ImplementationReport]) -> list[dict]:
 
 def records_json(records: list[dict]) -> list[dict]:
     """``differential_json``'s schema from flat records ``{implementation, dtype, function,
-    ...Outcome.to_json()}`` (pytest: one per test), in the order they came."""
+    ...Outcome.to_json()}`` (pytest: one per test, in whatever order xdist's workers sent them),
+    each function's cases in run order (``cases.case_order``)."""
     grouped: dict[str, dict[str, list]] = {}
     dtypes = {}
-    for r in records:
+    for r in sorted(records, key=lambda r: case_order(r["id"])):
         dtypes[r["implementation"]] = r["dtype"]
         case = {k: v for k, v in r.items() if k not in ("implementation", "dtype", "function")}
         grouped.setdefault(r["implementation"], {}).setdefault(r["function"], []).append(case)

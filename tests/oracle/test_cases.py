@@ -78,9 +78,10 @@ def _cases(differential) -> dict:
 
 
 def test_same_seed_same_cases_from_the_cli_pytest_and_python(tmp_path):
-    """Three separate processes: ``verify --json``, ``pytest --oracle-json`` and ``run_checks``
-    after importing a module full of constants (hypothesis draws such constants from loaded
-    local modules unless the oracle's reproducible backend is used)."""
+    """Three separate processes: ``verify --json``, ``pytest --oracle-json`` (under xdist: the
+    records come from the workers) and ``run_checks`` after importing a module full of
+    constants (hypothesis draws such constants from loaded local modules unless the oracle's
+    reproducible backend is used)."""
     (tmp_path / "many_constants.py").write_text(_CONSTANTS)
     env = {**os.environ, "PYTHONPATH": str(TESTS)}
     env.pop("SPARSITY_ORACLE_IMPL", None)
@@ -93,7 +94,7 @@ def test_same_seed_same_cases_from_the_cli_pytest_and_python(tmp_path):
 
     cli = _cases(json.loads(run(["-m", "sparsity_oracle", "verify", "--quick", "--only", "differential",
                                  "--json", "--impl", SPEC]))["differential"])
-    run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--pyargs", "sparsity_oracle.oracle",
+    run(["-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", "--pyargs", "sparsity_oracle.oracle",
          "--impl", SPEC, "--oracle-examples", "10", "--oracle-json", str(tmp_path / "pytest.json"),
          "-k", "gini or fixed_ratio_masks"])
     from_pytest = _cases(json.loads((tmp_path / "pytest.json").read_text())["differential"])
