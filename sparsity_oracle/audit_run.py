@@ -90,12 +90,13 @@ def _numpy(tensor):
 
 
 def _state(path: Path, obj):
-    """(weights, masks, next_masks or None, dtype) of one file."""
+    """(weights, masks, next_masks or None, dtypes of the masked weights) of one file; weights
+    are the floating tensors by name (``<name>_orig`` read as ``<name>``)."""
     import torch
 
     if isinstance(obj, dict) and "masks" in obj and "state_dict" in obj:  # a reproduce checkpoint
         masks = {n: _numpy(m).astype(bool) for n, m in obj["masks"].items()}
-        weights = {n: obj["state_dict"][n] for n in masks}
+        tensors = obj["state_dict"]
         next_masks = {n: _numpy(m).astype(bool) for n, m in obj["next_masks"].items()} if "next_masks" in obj else None
     else:
         for key in _WRAPPERS:
@@ -104,17 +105,15 @@ def _state(path: Path, obj):
         if not isinstance(obj, dict):
             raise RunError(f"{path}: expected a state_dict, got {type(obj).__name__}")
         tensors = {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
-        names = [k[: -len("_mask")] for k in tensors if k.endswith("_mask")]
-        masks = {n: _numpy(tensors[n + "_mask"]).astype(bool) for n in names}
-        weights = {n: tensors.get(n + "_orig", tensors.get(n)) for n in names}
-        weights.update({n: t for n, t in tensors.items() if not n.endswith(("_mask", "_orig")) and n not in weights})
+        masks = {k[: -len("_mask")]: _numpy(v).astype(bool) for k, v in tensors.items() if k.endswith("_mask")}
         next_masks = None
-    missing = [n for n in masks if weights.get(n) is None]
+    weights = {(k[: -len("_orig")] if k.endswith("_orig") else k): t for k, t in tensors.items()
+               if isinstance(t, torch.Tensor) and t.is_floating_point() and not k.endswith("_mask")}
+    missing = [n for n in masks if n not in weights]
     if missing:
         raise RunError(f"{path}: masks {missing} have no weights ({missing[0]} or {missing[0]}_orig)")
     dtypes = {_DTYPES.get(str(weights[n].dtype)) for n in masks}
-    return ({n: _numpy(w).astype("float64") for n, w in weights.items() if w is not None}, masks, next_masks,
-            dtypes)
+    return {n: _numpy(w).astype("float64") for n, w in weights.items()}, masks, next_masks, dtypes
 
 
 def read_run(folder: Path):
@@ -207,8 +206,7 @@ def _text(audits, args, header: str) -> list[str]:
         differing = [layer for layer in audit.layers if layer.differing]
         status = "agrees" if audit.agrees else ("differs (accepted)" if audit.accepted(args.accept) else "DIFFERS")
         lines.append(f"transition {t.index} -> {t.index + 1} ({t.source}): {status}"
-                     + (f"; {audit.diagnosis.cause}" + (f": {', '.join(audit.diagnosis.conventions)}"
-                                                        if audit.diagnosis.conventions else "") if audit.diagnosis else "")
+                     + (f"; {audit.diagnosis.label}" if audit.diagnosis else "")
                      + (f" ({audit.note})" if audit.agrees and audit.note else ""))
         for layer in audit.layers:
             if layer.differing or layer.causes:
@@ -237,8 +235,7 @@ def run(args) -> int:
     except ValueError as error:  # invalid parameters or tensors, as the reference words it
         return _fail(str(error), 2)
     failing = [a for a in audits if not a.accepted(args.accept)]
-    causes = Counter(f"{a.diagnosis.cause}" + (f": {', '.join(a.diagnosis.conventions)}" if a.diagnosis.conventions else "")
-                     for a in audits if a.diagnosis)
+    causes = Counter(a.diagnosis.label for a in audits if a.diagnosis)
     settings = ", ".join(f"{k}={v}" for k, v in parameters.items())
     if args.json:
         json.dump({"run": str(args.dir), "layout": layout, "dtype": dtype, "method": method, "scope": scope,

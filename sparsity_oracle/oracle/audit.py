@@ -73,8 +73,7 @@ class TransitionAudit:
         return self.diagnosis is None
 
     def accepted(self, conventions) -> bool:
-        d = self.diagnosis
-        return d is None or (d.cause == "convention" and bool(d.conventions) and set(d.conventions) <= set(conventions))
+        return self.diagnosis is None or self.diagnosis.accepted(conventions)
 
     def to_json(self) -> dict:
         d = self.diagnosis
@@ -82,10 +81,6 @@ class TransitionAudit:
                 "cause": d.cause if d else None, "conventions": list(d.conventions) if d else [],
                 "reason": d.reason if d else "", "note": self.note,
                 "layers": {layer.name: layer.to_json() for layer in self.layers}}
-
-
-def _label(d: Diagnosis) -> str:
-    return f"{d.cause}: {', '.join(d.conventions)}" if d.conventions else d.cause
 
 
 def audit_transition(transition: Transition, method: str, parameters: dict, scope: str, dtype: str,
@@ -106,7 +101,7 @@ def audit_transition(transition: Transition, method: str, parameters: dict, scop
     causes: dict[str, Counter] = {name: Counter() for name in expected}
     for group in verdict.groups if verdict else ():
         for name in group.tensors:
-            causes[name][_label(group.diagnosis)] += 1
+            causes[name][group.diagnosis.label] += 1
     layers = []
     for name, mask in transition.masks.items():
         run, ref = recorded[name], expected[name]

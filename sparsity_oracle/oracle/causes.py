@@ -88,6 +88,15 @@ class Diagnosis:
         if self.cause not in CAUSES:
             raise ValueError(f"unknown cause {self.cause!r}")
 
+    @property
+    def label(self) -> str:
+        """The cause with its named variants, e.g. ``convention: sample-gini``."""
+        return f"{self.cause}: {', '.join(self.conventions)}" if self.conventions else self.cause
+
+    def accepted(self, conventions) -> bool:
+        """Whether ``--accept conventions`` passes it: a convention, every one named accepted."""
+        return self.cause == "convention" and bool(self.conventions) and set(self.conventions) <= set(conventions)
+
 
 #: "None of the known explanations".
 UNEXPLAINED = Diagnosis("wrong-value", reason="no known explanation", fallback=True)

@@ -73,12 +73,12 @@ class Failure:
 
     def accepted(self, conventions) -> bool:
         """Whether ``--accept conventions`` passes this failure (a convention, all accepted)."""
-        return self.cause == "convention" and bool(self.conventions) and set(self.conventions) <= set(conventions)
+        return self.diagnosis.accepted(conventions)
 
     @property
     def cause_label(self) -> str:
         """``cause`` with its named variants, e.g. ``convention: sample-gini``."""
-        return f"{self.cause}: {', '.join(self.conventions)}" if self.conventions else self.cause
+        return self.diagnosis.label
 
     def summary(self) -> list[str]:
         """A few lines for a grouped report (the full failure: ``str(failure)``)."""
@@ -94,7 +94,7 @@ class Failure:
         lines = [
             f"FAIL {self.function} [{self.label}] in {self.implementation}",
             f"  cause: {self.cause_label}" + (f" ({self.reason})" if self.reason else ""),
-            (f"  also explained by: {'; '.join(_label(d) for d in self.alternatives if not d.fallback)}"
+            (f"  also explained by: {'; '.join(d.label for d in self.alternatives if not d.fallback)}"
              if any(not d.fallback for d in self.alternatives) else None),
             f"  case: {self.case_id}" if self.case_id else None,
             f"  parameters: {self.params}",
@@ -121,10 +121,6 @@ class Failure:
             "error": self.error, "budget": self.budget, "note": self.note,
             "reproduction": self.reproduction,
         }
-
-
-def _label(d: Diagnosis) -> str:
-    return f"{d.cause}: {', '.join(d.conventions)}" if d.conventions else d.cause
 
 
 def _short(text: str, limit: int = 100) -> str:
