@@ -86,8 +86,8 @@ class Failure:
         if not self.groups:  # a mask result is described by its groups' notes
             lines.append(f"  reference {_short(self.reference)}; returned {_short(self.returned)}"
                          + (f"; error {self.error:.3e} > budget {self.budget:.3e}" if self.error is not None else ""))
-        for text in filter(None, (self.reason, self.note if self.error is None else "")):
-            lines.append(f"  {_short(text, 160)}")
+        shown = [self.reason] + ([self.note] if self.error is None and self.note != self.reason else [])
+        lines += [f"  {_short(text, 160)}" for text in shown if text]
         return lines
 
     def __str__(self) -> str:
@@ -450,7 +450,7 @@ def _judge_pruning_limit(prec, case, kwargs, got):
                 diagnosis = Diagnosis("convention", ("negative-eigenvalues-zero",),
                                       f"with negative eigenvalues as 0 the admitted kept are {zero.start}..{zero.stop - 1}")
             elif off_by_one(int(kept), admitted):
-                diagnosis = Diagnosis("off-by-one", reason=note)
+                diagnosis = Diagnosis("off-by-one", reason=f"{kept} is one away from the admitted ones")
     elif hasattr(got, "radius"):
         exact = float(mpmath.sqrt(mpmath.mpf(tails[kept].numerator) / tails[kept].denominator))
         radius = _scalar(got.radius)
@@ -537,17 +537,17 @@ def check(impl, case: Case) -> Failure | None:
         except Exception as other:  # noqa: BLE001 - any other outcome is the failure being reported
             got = f"raised {type(other).__name__}: {other}"
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("invalid-input", reason="SPEC §1: ValueError"),), "raises ValueError", got,
-            "invalid input must raise ValueError"))
+            (Diagnosis("invalid-input", reason="an invalid input must raise ValueError (SPEC §1)"),),
+            "raises ValueError", got))
     try:
         got = function(**_feed(kwargs, impl.dtype))
     except ValueError as error:
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("invalid-input", reason="rejected a valid input"),), _expected(case, kwargs),
-            f"raised ValueError: {error}", "raised ValueError on a valid input"))
+            (Diagnosis("invalid-input", reason="raised ValueError on a valid input"),), _expected(case, kwargs),
+            f"raised ValueError: {error}"))
     except Exception as error:  # noqa: BLE001 - a valid input must not raise
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("crash", reason=f"{type(error).__name__} on a valid input"),), _expected(case, kwargs),
-            f"raised {type(error).__name__}: {error}", "raised on a valid input"))
+            (Diagnosis("crash", reason=f"raised {type(error).__name__} on a valid input"),), _expected(case, kwargs),
+            f"raised {type(error).__name__}: {error}"))
     verdict = JUDGES[case.function](impl.precision, case, kwargs, got)
     return None if verdict is None else _failure(impl, case, kwargs, verdict)
