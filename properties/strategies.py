@@ -383,12 +383,13 @@ def _register_reproducible_backend() -> str:
     """Register (once) a backend that is hypothesis' own provider minus its pool of constants
     taken from the loaded modules' source, and return the backend's name.
 
-    Hypothesis (6.131 and later) replaces about one draw in twenty by a constant found in the
-    source of any *local* module that happens to be imported (the user's implementation, the
-    command line, a test file ...), so the same seed gives different examples depending on
-    what else is loaded.  Without the pool, the examples depend only on the seed, the
-    strategy and the hypothesis version.  (With a hypothesis that has no such pool, or no
-    provider to subclass, the default backend is already reproducible and is used.)
+    Recent hypothesis versions (6.155, for one) replace about one draw in twenty by a constant
+    found in the source of any *local* module that happens to be imported (the user's
+    implementation, the command line, a test file ...), so the same seed gives different
+    examples depending on what else is loaded.  Without the pool, the examples depend only on
+    the seed, the strategy and the hypothesis version.  A hypothesis without the pool (or
+    without this internal provider class) gets its default backend; ``tests/oracle/
+    test_cases.py`` checks reproducibility for the installed version.
     """
     try:
         from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS, HypothesisProvider

@@ -94,7 +94,9 @@ class _Report:
             print(text, flush=True)
 
     def section(self, name: str, title: str, legend: str = ""):
-        self.failed.setdefault(name, 0)
+        if name in self.failed:  # already open (the differential section after an unusable gpu_impl)
+            return
+        self.failed[name] = 0
         self.print(f"\n== {title} ==")
         if legend:
             self.print(f"  ({legend})")
@@ -221,6 +223,7 @@ def run(args) -> int:
     from ..gpu_impl import unavailable
     from .adapters import DEFAULT_IMPL, load_implementation, selected_specs
     from .cases import find_case
+    from .report import LEGEND
 
     mode_name = args.mode or "default"
     mode = MODES[mode_name]
@@ -255,7 +258,7 @@ def run(args) -> int:
     if args.case:
         sections = ["differential"]
     if missing and DEFAULT_IMPL in specs and "differential" in sections:
-        out.section("differential", "differential checks against reference")
+        out.section("differential", "differential checks against reference", LEGEND)
         out.line("differential", False, f"{DEFAULT_IMPL}: {missing}")
         impls = [impl for impl in impls if impl.name != DEFAULT_IMPL]
     if "proofs" in sections:
