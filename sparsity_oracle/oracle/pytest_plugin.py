@@ -65,6 +65,8 @@ def _load(spec: str) -> Implementation | str:
         if spec == DEFAULT_IMPL:
             return f"{spec} unavailable: {error}"
         raise pytest.UsageError(f"--impl {spec}: cannot load it: {error}") from error
+    except ValueError as error:  # an invalid DTYPE, SCOPES or MAX_ENTRIES declaration
+        raise pytest.UsageError(f"--impl {spec}: {error}") from error
 
 
 class _Recorder:
