@@ -129,8 +129,9 @@ def _proofs(out: _Report) -> None:
 
 def _properties(out: _Report, mode: dict, seed: int) -> None:
     out.section("properties", "Hurley-Rickard properties of the reference's own measures (properties.check_measure)",
-                f"this section judges sparsity_oracle.reference, not --impl; + holds: no counterexample in "
-                f"{mode['property_examples']} examples, - fails: a proved counterexample, = undecided: a tie")
+                f"this section judges sparsity_oracle.reference, not --impl; + holds: every one of "
+                f"{mode['property_examples']} examples decided in its favour, - fails: a decided counterexample, "
+                f"? undecided (a failure here, with the reason)")
     try:
         from sparsity_oracle.properties import PROPERTIES, check_measure
         from sparsity_oracle.properties.cli import label, verdict_line
