@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import io
 import itertools
 import json
@@ -108,7 +109,16 @@ class Sweep:
 
 
 class _CommandParser(argparse.ArgumentParser):
-    """The command's own parser, raising SweepError instead of exiting."""
+    """The command's own parser, raising SweepError instead of exiting; ``long_options`` are
+    the options its ``add_arguments`` declared."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.long_options = set()
+
+    def add_argument(self, *names, **kwargs):
+        self.long_options.update(name for name in names if name.startswith("--"))
+        return super().add_argument(*names, **kwargs)
 
     def error(self, message):
         raise SweepError(message)
@@ -199,12 +209,13 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     from . import cli
 
     if command == "sweep" or command not in cli.COMMANDS:
-        sweepable = ", ".join(c for c in cli.COMMANDS if c != "sweep")
-        raise SweepError(f"command = {command!r} is not a command to sweep (one of: {sweepable})")
-    import importlib
+        raise SweepError(f"command = {command!r} is not a command to sweep (such as reproduce or limit)")
 
     parser = _CommandParser(prog=f"sparsity-oracle {command}", add_help=False)
     importlib.import_module(cli.COMMANDS[command][0]).add_arguments(parser)
+    missing = [f"--{option}" for option in SWEEP_OPTIONS if f"--{option}" not in parser.long_options]
+    if missing:
+        raise SweepError(f"command = {command!r} cannot be swept: it has no {' or '.join(missing)} option")
     return parser
 
 
@@ -368,8 +379,8 @@ def write_figures(out: Path, runs) -> list[Path]:
     per iteration (``cli_plot.plot_sweep``); none, with a note, without matplotlib."""
     from .gpu_impl.experiments.cli_plot import plot_sweep, sweep_runs
 
-    drawn = {out / "runs" / run.name for run in runs}
-    members = [folder for folder in sweep_runs(out) if folder in drawn]
+    per_iteration = set(sweep_runs(out))
+    members = [out / "runs" / run.name for run in runs if out / "runs" / run.name in per_iteration]  # grid order
     try:
         return plot_sweep(out, members) if members else []
     except ModuleNotFoundError as error:
@@ -404,15 +415,28 @@ def _prepare(args, sweep: Sweep) -> Path:
     return out
 
 
+class RayUnavailable(RuntimeError):
+    """Ray could not be started, or the cluster of --address not reached (exit status 1)."""
+
+
+def _start_ray(ray, address) -> None:
+    # Ray >= 2.5x leaves CUDA_VISIBLE_DEVICES alone in a task given no GPU; this switch (Ray's
+    # own) hides the GPUs from such a task again, so that "gpus = 0" runs stay off GPU 0.
+    options = dict(log_to_driver=False, logging_level="WARNING",
+                   runtime_env={"env_vars": {"RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "1"}})
+    try:
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(include_dashboard=False, **options)
+    except Exception as error:  # whatever Ray raises, the user gets one line
+        what = f"reach the Ray cluster at {address}" if address else "start a local Ray"
+        raise RayUnavailable(f"cannot {what}: {str(error).strip().splitlines()[0]}") from None
+
+
 def _run_on_ray(ray, args, out: Path, sweep: Sweep, pending, bar) -> list[dict]:
     """Submit the pending runs as Ray tasks and wait for them all; returns the failures."""
-    if args.address:
-        ray.init(address=args.address, log_to_driver=False, logging_level="WARNING")
-    else:
-        # Ray >= 2.5x leaves CUDA_VISIBLE_DEVICES alone in a task given no GPU; this switch (Ray's
-        # own) hides the GPUs from it again, so that "gpus = 0" runs do not land on GPU 0.
-        ray.init(include_dashboard=False, log_to_driver=False, logging_level="WARNING",
-                 runtime_env={"env_vars": {"RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "1"}})
+    _start_ray(ray, args.address)
     task = ray.remote(num_cpus=sweep.cpus, num_gpus=sweep.gpus, max_retries=RETRIES)(execute)
     refs = {task.options(name=run.name).remote(str(out), os.getcwd(), sweep.command, run): run for run in pending}
     failures, waiting = [], list(refs)
@@ -449,6 +473,10 @@ def run(args) -> int:
     try:
         if pending:
             failures = _run_on_ray(ray, args, out, sweep, pending, bar)
+    except RayUnavailable as error:
+        bar.close()
+        print(f"sparsity-oracle sweep: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         bar.close()
         finished = sum(is_finished(out, run) for run in sweep.runs)
