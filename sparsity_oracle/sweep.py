@@ -62,6 +62,7 @@ import io
 import itertools
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -431,7 +432,14 @@ def _start_ray(ray, address) -> None:
             ray.init(include_dashboard=False, **options)
     except Exception as error:  # whatever Ray raises, the user gets one line
         what = f"reach the Ray cluster at {address}" if address else "start a local Ray"
-        raise RayUnavailable(f"cannot {what}: {str(error).strip().splitlines()[0]}") from None
+        causes = [error, *([error.__cause__] if error.__cause__ else [])]
+        raise RayUnavailable(f"cannot {what}: " + "; ".join(_last_line(e, first=True) for e in causes)) from None
+
+
+def _last_line(error: BaseException, first: bool = False) -> str:
+    """The first or last non-empty line of an exception's message, without terminal colours."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines() if line.strip()]
+    return (lines[0] if first else lines[-1]) if lines else type(error).__name__
 
 
 def _run_on_ray(ray, args, out: Path, sweep: Sweep, pending, bar) -> list[dict]:
@@ -444,8 +452,8 @@ def _run_on_ray(ray, args, out: Path, sweep: Sweep, pending, bar) -> list[dict]:
         done, waiting = ray.wait(waiting, num_returns=1)
         try:
             result = ray.get(done[0])
-        except ray.exceptions.RayError as error:  # the worker died more than RETRIES times, or the node
-            result = {"name": refs[done[0]].name, "exit": 1, "message": str(error).strip().splitlines()[0]}
+        except ray.exceptions.RayError as error:  # the worker died RETRIES + 1 times, the task could not start, ...
+            result = {"name": refs[done[0]].name, "exit": 1, "message": _last_line(error)}
         if result["exit"]:
             failures.append(result)
         bar.update()
@@ -480,8 +488,9 @@ def run(args) -> int:
     except KeyboardInterrupt:
         bar.close()
         finished = sum(is_finished(out, run) for run in sweep.runs)
+        address = f" --address {args.address}" if args.address else ""
         print(f"interrupted: {finished} of {len(sweep.runs)} runs finished; continue with: "
-              f"sparsity-oracle sweep {args.file} --out {args.out} --resume", file=sys.stderr)
+              f"sparsity-oracle sweep {args.file} --out {args.out}{address} --resume", file=sys.stderr)
         return 130
     finally:
         if ray.is_initialized():
