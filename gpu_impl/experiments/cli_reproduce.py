@@ -19,6 +19,9 @@ import sys
 from ..names import DATASETS, MODELS, SCOPES
 from .methods import METHODS
 
+#: Printed after Ctrl-C (completed iterations are kept: ``runner`` writes each atomically).
+INTERRUPTED = "completed iterations are saved: run the same command with --resume to continue"
+
 HELP = "Run a pruning experiment (" + ", ".join(m.label for m in METHODS.values()) + ") and log results.jsonl."
 
 _DEFAULTS = dict(
