@@ -73,6 +73,8 @@ from pathlib import Path
 
 HELP = "Run a grid of reproduce/limit runs on Ray (cores, GPUs, a cluster); resumable; summary.csv and figures."
 
+#: Printed after Ctrl-C (the command line's hint; the sweep adds its counts and the command).
+INTERRUPTED = "finished runs and completed iterations are kept: run the same command with --resume to continue"
 #: The one-line reason the sweep cannot run without Ray.
 UNAVAILABLE = "ray is not installed: pip install 'sparsity-oracle[sweep]'"
 #: Attempts Ray makes after the first when a run's worker process dies (``max_retries``).
@@ -489,7 +491,7 @@ def run(args) -> int:
         bar.close()
         finished = sum(is_finished(out, run) for run in sweep.runs)
         address = f" --address {args.address}" if args.address else ""
-        print(f"interrupted: {finished} of {len(sweep.runs)} runs finished; continue with: "
+        print(f"sparsity-oracle sweep: interrupted; {finished} of {len(sweep.runs)} runs finished; {INTERRUPTED}: "
               f"sparsity-oracle sweep {args.file} --out {args.out}{address} --resume", file=sys.stderr)
         return 130
     finally:
