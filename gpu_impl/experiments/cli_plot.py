@@ -109,6 +109,8 @@ def plot_runs(folders, output, title=None) -> Path:
     from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
     curves = load_runs(folders)
+    if not curves:
+        raise ValueError("no run to draw")
     keys = list(curves)
     varying = [i for i in range(len(keys[0])) if len({k[i][1] for k in keys}) > 1]
     common = [v for i, (_, v) in enumerate(keys[0]) if i not in varying]
@@ -161,21 +163,21 @@ def sweep_runs(folder) -> list[Path]:
     return runs
 
 
-def plot_sweep(folder, runs=None) -> list[Path]:
+def plot_sweep(folder, runs=None, title=None) -> list[Path]:
     """The figures of a sweep: its runs (``runs``, default ``sweep_runs(folder)``) drawn by
     ``plot_runs``, one figure per dataset and model, ``folder/figures/pruning-<dataset>-<model>.png``."""
     figures = {}
     for run in sweep_runs(folder) if runs is None else runs:
         first = _read_results(run)[0]
         figures.setdefault((first["dataset"], first["model"]), []).append(run)
-    return [plot_runs(members, Path(folder) / "figures" / f"pruning-{dataset}-{model}.png")
+    return [plot_runs(members, Path(folder) / "figures" / f"pruning-{dataset}-{model}.png", title)
             for (dataset, model), members in figures.items()]
 
 
 def run(args) -> int:
     try:
         if len(args.runs) == 1 and args.output is None and is_sweep(args.runs[0]):
-            outputs = plot_sweep(args.runs[0])
+            outputs = plot_sweep(args.runs[0], title=args.title)
             if not outputs:
                 raise ValueError(f"{args.runs[0]}: no run with per-iteration results in its runs/")
         else:

@@ -162,6 +162,11 @@ def test_curves_apart_in_a_setting_the_legend_omits_stay_apart(tmp_path):
     assert all(dict(key)["method"] == "SAP (p=0.5, q=1)" for key in curves)
     assert main(["plot", str(tmp_path)]) == 0  # a sweep folder: its figures
     assert (tmp_path / "figures" / "pruning-digits-mlp.png").read_bytes()[:4] == b"\x89PNG"
+    empty = tmp_path / "empty"
+    (empty / "runs" / "seed=0").mkdir(parents=True)  # a run that has not completed an iteration
+    assert main(["plot", str(empty)]) == 2
+    assert main(["plot", str(empty), "--output", str(tmp_path / "x.png")]) == 2
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_the_command_line_without_ray_names_the_extra(tmp_path):
