@@ -79,6 +79,8 @@ INTERRUPTED = "finished runs and completed iterations are kept: run the same com
 UNAVAILABLE = "ray is not installed: pip install 'sparsity-oracle[sweep]'"
 #: Attempts Ray makes after the first when a run's worker process dies (``max_retries``).
 RETRIES = 3
+#: How long the driver blocks in one ``ray.wait`` (seconds): the delay of Ctrl-C at most.
+WAIT_SECONDS = 0.2
 #: Top-level tables and keys of a sweep file.
 FILE_KEYS = ("command", "fixed", "grid", "resources")
 #: Resources of one run: name -> default.
@@ -450,16 +452,24 @@ def _run_on_ray(ray, args, out: Path, sweep: Sweep, pending, bar) -> list[dict]:
     task = ray.remote(num_cpus=sweep.cpus, num_gpus=sweep.gpus, max_retries=RETRIES)(execute)
     refs = {task.options(name=run.name).remote(str(out), os.getcwd(), sweep.command, run): run for run in pending}
     failures, waiting = [], list(refs)
-    while waiting:
-        done, waiting = ray.wait(waiting, num_returns=1)
-        try:
-            result = ray.get(done[0])
-        except ray.exceptions.RayError as error:  # the worker died RETRIES + 1 times, the task could not start, ...
-            result = {"name": refs[done[0]].name, "exit": 1, "message": _last_line(error)}
-        if result["exit"]:
-            failures.append(result)
-        bar.update()
-        bar.set_postfix(failed=len(failures))
+    try:
+        while waiting:
+            # a short timeout: Ctrl-C reaches Python only between calls, not inside a blocked wait
+            done, waiting = ray.wait(waiting, num_returns=1, timeout=WAIT_SECONDS)
+            if not done:
+                continue
+            try:
+                result = ray.get(done[0])
+            except ray.exceptions.RayError as error:  # the worker died RETRIES + 1 times, the task could not start, ...
+                result = {"name": refs[done[0]].name, "exit": 1, "message": _last_line(error)}
+            if result["exit"]:
+                failures.append(result)
+            bar.update()
+            bar.set_postfix(failed=len(failures))
+    except KeyboardInterrupt:  # stop the runs now (their workers killed), not when Ray shuts down
+        for ref in waiting:
+            ray.cancel(ref, force=True)
+        raise
     return failures
 
 

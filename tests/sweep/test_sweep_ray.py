@@ -139,7 +139,8 @@ def test_an_interrupted_sweep_resumes_without_redoing_anything(sweep_file, refer
     wait_until(process, one_finished_one_partial, "one run finished and another completed an iteration")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=LIMIT)
-    assert process.returncode == 130 and "--resume" in err.splitlines()[-1]
+    (hint,) = [line for line in err.splitlines() if line.startswith("sparsity-oracle sweep: interrupted; ")]
+    assert process.returncode == 130 and hint.endswith(f"--out {out} --resume")
     finished = [name for name in NAMES if (out / "status" / f"{name}.json").exists()]
     partial = [name for name in NAMES if name not in finished and iterations_done(out, name)]
     assert finished and partial and not (out / "summary.csv").exists()
