@@ -38,9 +38,9 @@ Every attempt decides ``--resume`` from the folder, so a task that Ray retries b
 worker process died (``RETRIES`` times at most) continues the run from its last completed step;
 the commands' runs are deterministic per seed, so the result is that of an uninterrupted run.
 A run that fails (a non-zero exit status, an exception) is reported with its log and not
-retried (it would fail again); ``--resume`` tries it again.  Ctrl-C stops the sweep (Ray's
-workers with it); ``--resume`` goes on from there, and without ``--resume`` a folder that
-already holds runs is refused.  Scheduling, placement, retries and fault tolerance are Ray's:
+retried (it would fail again); ``--resume`` tries it again.  Ctrl-C stops the sweep: its
+tasks are cancelled (their workers killed) within ``WAIT_SECONDS``; ``--resume`` goes on from
+there, and without ``--resume`` a folder that already holds runs is refused.  Scheduling, placement, retries and fault tolerance are Ray's:
 a local Ray started in-process by default, an existing cluster with ``--address``, where DIR
 and the folder ``sweep`` is started in (relative paths in the file are taken from it, as the
 command would) must be on a filesystem every node sees at the same path.  A task with
