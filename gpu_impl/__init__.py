@@ -23,10 +23,13 @@ _EXPORTS = {
     "PruningLimit": "limit",
     "Spectrum": "limit",
     "pruning_limit": "limit",
+    "MagnitudeHistogram": "streaming",
+    "PowerSums": "streaming",
     "gini": "measures",
     "pq_index": "measures",
     "fixed_ratio_masks": "pruning",
     "pqi_bound": "pruning",
+    "sap_count_and_bound": "pruning",
     "sap_masks": "pruning",
     "sap_prune_count": "pruning",
 }
