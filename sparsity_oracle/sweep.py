@@ -243,6 +243,8 @@ def load_sweep(path) -> Sweep:
     if not isinstance(fixed, dict):
         raise SweepError("[fixed] must be a table of options")
     _check_options("[fixed]", fixed, scalar=False)
+    if not isinstance(data.get("resources", {}), dict):
+        raise SweepError("[resources] must be a table: cpus = ..., gpus = ...")
     resources = {**RESOURCES, **data.get("resources", {})}
     for key, value in resources.items():
         if key not in RESOURCES:
@@ -250,6 +252,8 @@ def load_sweep(path) -> Sweep:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
                 value == 0 or 0 < value < 1 or float(value).is_integer() and value > 0):
             raise SweepError(f"[resources] {key} = {value!r} must be 0, a fraction below 1 or a whole number")
+    if not any(resources.values()):
+        raise SweepError("[resources]: a run needs some cpus or gpus (with none, Ray would start every run at once)")
     runs = []
     for name, settings in expand(fixed, data.get("grid")):
         argv = tuple(a for key, value in settings.items() for a in option_arguments(key, value))

@@ -80,6 +80,8 @@ def test_option_arguments():
     (HEAD + '[grid]\nseed = [0]', "run seed=0: the following arguments are required: --method"),
     (HEAD + '[fixed]\nmethod = "lt"\n[grid]\nseed = [0]\n[resources]\ngpus = 1.5', "gpus = 1.5 must be 0, a fraction"),
     (HEAD + '[fixed]\nmethod = "lt"\n[grid]\nseed = [0]\n[resources]\nmemory = 1', "[resources] memory: unknown"),
+    (HEAD + '[fixed]\nmethod = "lt"\n[grid]\nseed = [0]\n[resources]\ncpus = 0', "a run needs some cpus or gpus"),
+    (HEAD + 'resources = 2\n[fixed]\nmethod = "lt"\n[grid]\nseed = [0]', "[resources] must be a table"),
     (HEAD + 'colour = 1\n[grid]\nseed = [0]', "unknown key(s) colour"),
     (HEAD + '[grid\nseed = [0]', "not a TOML file"),
 ])
