@@ -38,6 +38,7 @@ COMMANDS = {
     "reproduce": ("sparsity_oracle.gpu_impl.experiments.cli_reproduce", True),
     "plot": ("sparsity_oracle.gpu_impl.experiments.cli_plot", True),
     "audit-run": ("sparsity_oracle.audit_run", True),
+    "sweep": ("sparsity_oracle.sweep", False),
 }
 
 
