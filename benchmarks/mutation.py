@@ -82,6 +82,8 @@ GROUPS = {
     "reference._powersum": Group(("reference/_powersum.py",), ("tests/reference",)),
     "oracle.tolerances": Group(("sparsity_oracle/oracle/tolerances.py",), _ORACLE_TESTS),
     "oracle.checks": Group(("sparsity_oracle/oracle/checks.py",), _ORACLE_TESTS),
+    "oracle.counts": Group(("sparsity_oracle/oracle/counts.py",), _ORACLE_TESTS),
+    "oracle.masks": Group(("sparsity_oracle/oracle/masks.py",), _ORACLE_TESTS),
     "properties.predicates": Group(("properties/predicates.py",), ("tests/properties",)),
     "properties.check": Group(("properties/check.py",), ("tests/properties",)),
     "experiments.runner": Group(("gpu_impl/experiments/runner.py",), ("tests/experiments",), confirm=True),

@@ -3,7 +3,7 @@
 # benchmarks/mutation_planted.py, each module against its own tests, at the lowest CPU
 # priority.  Not part of CI (hours on two cores).
 #
-#   bash benchmarks/mutation.sh [GROUP...]     groups: reference oracle proofs properties gpu_impl runner
+#   bash benchmarks/mutation.sh [GROUP...]     groups (one per core module): reference.sap, oracle.checks, ... (--help)
 #   TOOL=mutmut|planted|both (default both), JOBS=mutmut workers (default 2)
 #
 # Writes .mutation/results/GROUP-TOOL.json and the table .mutation/table.md

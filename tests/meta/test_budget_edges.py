@@ -163,4 +163,7 @@ def test_dtype_names_are_checked():
     with pytest.raises(ValueError, match=r"^DTYPE must be one of \('float64', 'float32', 'float16', 'bfloat16'\), "
                                          r"got DTYPE='int8'$"):
         Precision.of("int8")
-    assert Precision.of("bfloat16") == Precision("bfloat16", 2.0**-24, 2.0**-8, 2.0**-133)
+    float32 = np.finfo(np.float32)
+    assert Precision.of("bfloat16") == Precision("bfloat16", 2.0**-24, 2.0**-8, 2.0**-133,
+                                                 float(float32.max), float(float32.smallest_normal))
+    assert (Precision.of("float64").largest, Precision.of("float64").smallest_normal) == (np.finfo(np.float64).max, 2.0**-1022)

@@ -81,8 +81,8 @@ def _run_reproduction(snippet: str) -> list[str]:
 
 
 @pytest.mark.parametrize("spec, case", [
-    ("meta.test_mutants:GiniUnbiased", Case("gini", {"w": W}, "four entries")),
-    ("meta.test_mutants:SapCeil", SAP),
+    ("meta.defects:SampleGini", Case("gini", {"w": W}, "four entries")),
+    ("meta.defects:CeilCount", SAP),
 ])
 def test_the_reproduction_reproduces(spec, case):
     impl = load_implementation(spec)
@@ -100,14 +100,15 @@ def test_the_report_names_everything():
     assert (failure.function, failure.label, failure.params) == ("pq_index", "four entries", {"p": 0.5, "q": 1.0})
     text = str(failure).splitlines()
     assert text[0] == f"FAIL pq_index [four entries] in {failure.implementation}"
-    assert text[1] == "  parameters: {'p': 0.5, 'q': 1.0}"
-    assert text[2] == f"  input (float.hex): {failure.inputs}"
-    assert text[3] == f"  reference: {failure.reference}" and float(failure.reference) == float(reference.pq_index(W))
-    assert text[4] == "  returned:  0.5"
-    assert text[5] == f"  error: {failure.error:.3e} > budget {failure.budget:.3e}"
+    assert text[1] == "  cause: wrong-value (no known explanation)"
+    assert text[2] == "  parameters: {'p': 0.5, 'q': 1.0}"
+    assert text[3] == f"  input (float.hex): {failure.inputs}"
+    assert text[4] == f"  reference: {failure.reference}" and float(failure.reference) == float(reference.pq_index(W))
+    assert text[5] == "  returned:  0.5"
+    assert text[6] == f"  error: {failure.error:.3e} > budget {failure.budget:.3e}"
     assert failure.error == abs(0.5 - float(reference.pq_index(W)))
-    assert text[6] == "  absolute error over budget"
-    assert text[7] == "  reproduce:" and all(line.startswith("    ") for line in text[8:])
+    assert text[7] == "  absolute error over budget"
+    assert text[8] == "  reproduce:" and all(line.startswith("    ") for line in text[9:])
 
 
 def test_relative_budget_is_named():
@@ -119,17 +120,18 @@ def test_mask_report_shows_both_masks():
     failure = check(Answers({"a": np.zeros((2, 3), dtype=bool)}), FIXED)
     assert failure.reference == str({"a": [[0, 0, 0], [1, 1, 1]]})
     assert failure.returned == str({"a": [[0, 0, 0], [0, 0, 0]]})
-    assert failure.note == "group [a[0, 1, 2, 3]...]: pruned 6, admitted [3]"
+    assert failure.note == "group [a[0, 1, 2, 3]...]: pruned 6, admitted [3] (wrong-value)"
+    assert failure.reason == "pruned 6, admitted [3]"
     assert failure.inputs == {"weights": {"a": [float(v).hex() for v in range(1, 7)]}, "masks": {"a": [True] * 6}}
     reproduction = failure.reproduction
     assert "np.array([True, True, True, True, True, True], dtype=bool).reshape((2, 3))" in reproduction
 
 
-def test_wrong_choice_is_reported_with_the_expected_positions():
+def test_wrong_choice_of_the_admitted_count_is_reported():
     wrong = {"a": np.array([[True, False, True], [False, True, False]])}
     failure = check(Answers(wrong), FIXED)
-    assert failure.note == ("group [a[0, 1, 2, 3]...]: pruned positions [1, 3, 5], expected [0, 1, 2] "
-                            "(c smallest, ties first in group order)")
+    assert failure.note == "group [a[0, 1, 2, 3]...]: pruned 3, admitted [3] (wrong-value)"
+    assert failure.reason == "pruned 3 (admitted), but not the 3 smallest magnitudes"
 
 
 def test_sap_note_names_the_admitted_counts():
@@ -154,7 +156,7 @@ def test_a_real_result_must_be_a_finite_number(answer):
     if isinstance(answer, float):
         assert failure.error == float("inf")
     else:
-        assert failure.note == "returned a non-number"
+        assert failure.reason == "returned a non-number" and failure.cause == "wrong-value"
 
 
 @pytest.mark.parametrize("answer", [True, 2.0, "2", np.float64(2.0), None])
@@ -205,7 +207,8 @@ def test_invalid_input_must_raise_value_error():
     invalid = Case("pq_index", {"w": np.array([0.0, 0.0]), "p": 0.5, "q": 1.0}, "all zero")
     assert check(Answers(ValueError("undefined")), invalid) is None
     returned = check(Answers(0.0), invalid)
-    assert returned.note == "invalid input must raise ValueError" and returned.returned == "0.0"
+    assert returned.reason == "an invalid input must raise ValueError (SPEC §1)" and returned.returned == "0.0"
+    assert returned.cause == "invalid-input"
     wrong = check(Answers(ZeroDivisionError("division by zero")), invalid)
     assert wrong.returned == "raised ZeroDivisionError: division by zero"
     assert wrong.reference == "raises ValueError"
@@ -214,7 +217,7 @@ def test_invalid_input_must_raise_value_error():
 def test_a_valid_input_must_not_raise():
     for case in (PQ, FIXED, LIMIT, SAP):
         failure = check(Answers(ValueError("nope")), case)
-        assert failure.note == "raised on a valid input" and failure.returned == "raised ValueError: nope"
+        assert failure.reason == "raised ValueError on a valid input" and failure.returned == "raised ValueError: nope"
 
 
 def test_the_careful_implementation_of_every_function_passes_these_cases():

@@ -165,4 +165,4 @@ def test_a_check_returns_the_claim_its_status_and_counterexample():
     result = obligation.check()
     assert result == core.Result("X.refuted", "x > 2", ("x > 0",), core.REFUTED, core.REFUTED, result.reason, example)
     assert result.to_json() == {"id": "X.refuted", "claim": "x > 2", "assumptions": ["x > 0"], "status": "refuted",
-                                "counterexample": {"x": "4/3"}}
+                                "counterexample": {"x": "4/3"}, "source": None, "links": []}

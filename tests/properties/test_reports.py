@@ -16,7 +16,7 @@ from sparsity_oracle.properties.predicates import (
     FLOAT64_LIMIT,
     P1_BETA_POWERS,
     Comparison,
-    Counterexample,
+    Instance,
     ExactJudge,
     FloatJudge,
     Reject,
@@ -52,8 +52,9 @@ def test_counterexample_json_is_exact_and_complete():
         "value_after": "0",
         "relation": "S(after) < S(before)",
         "observed": "S(after) = S(before)",
-        "precision": "30 digits",
-        "tie": False,
+        "decision": "exactly equal values (integers, fractions, exact zeros or infinities)",
+        "status": "fails",
+        "exact": False,
     }
     json.dumps(data)
 
@@ -61,18 +62,20 @@ def test_counterexample_json_is_exact_and_complete():
 def test_real_values_are_written_to_25_digits():
     with mpmath.workdps(40):
         third, two_thirds = mpmath.mpf(1) / 3, mpmath.mpf(2) / 3
-    cx = Counterexample("P2", (1.0,), {}, (1.0,), (1.0, 0.0), third, two_thirds,
-                        "S(after) > S(before)", "S(after) < S(before)", "40 digits")
+    cx = Instance("P2", (1.0,), {}, (1.0,), (1.0, 0.0), third, two_thirds,
+                  "S(after) > S(before)", "S(after) < S(before)", "40 digits", "fails")
     data = cx.to_json()
     assert data["value_before"] == "0.3333333333333333333333333" and data["value_after"].startswith("0.666666666")
-    assert data["tie"] is False
+    assert (data["decision"], data["status"], data["exact"]) == ("40 digits", "fails", False)
 
 
 def test_which_judge():
     assert takes_dps(gini) and takes_dps(lambda w, *, dps=50: 0)
     assert not takes_dps(lambda w: 0) and not takes_dps(np.sum)
     assert not takes_dps(max)  # no signature: judged as a float implementation
-    assert check_measure(gini, max_examples=2, max_size=4, properties=("D2",)).judge == "exact inputs, 30+ digits"
+    assert (check_measure(gini, max_examples=2, max_size=4, properties=("D2",)).judge
+            == "exact inputs, 30+ digits, exact form proofs.exact.EXACT_FORMS['gini']")
+    assert ExactJudge(lambda w, *, dps=50: 0).describe() == "exact inputs, 30+ digits, no exact form"
     report = check_measure(lambda w: float(np.max(w) / np.sum(w)), max_examples=2, max_size=4, properties=("D2",),
                            rtol=1e-6, atol=1e-8)
     assert report.judge == "float64 inputs, margin atol=1e-08 + rtol=1e-06*max|S|"
@@ -123,9 +126,12 @@ def test_bill_gates_reports_every_beta_it_tried():
     never = type("Never", (), {"compare": lambda self, x, y, strict=True: Comparison(-1, 0, 1, "spy")})()
     cx = bill_gates(never, [1.0, 2.0], 0)
     assert cx.transform["betas_failed"] == [Fraction(2) * 4**k for k in P1_BETA_POWERS]
-    assert cx.transform["i"] == 0 and cx.vector == (1.0, 2.0) and not cx.tie
-    tie = type("Tie", (), {"compare": lambda self, x, y, strict=True: Comparison(0, 0, 0, "equal", exact=False)})()
-    assert bill_gates(tie, [1.0, 2.0], 0).tie
+    assert cx.transform["i"] == 0 and cx.vector == (1.0, 2.0) and cx.status == "fails"
+    assert "betas_undecided" not in cx.transform
+    undecided = type("Undecided", (), {"compare": lambda self, x, y, strict=True: Comparison(None, 0, 0, "spy")})()
+    open_case = bill_gates(undecided, [1.0, 2.0], 0)
+    assert open_case.status == "undecided" and open_case.transform["betas_failed"] == []
+    assert open_case.transform["betas_undecided"] == [Fraction(2) * 4**k for k in P1_BETA_POWERS]
     with pytest.raises(Reject, match="c = t e_i"):
         bill_gates(never, [0.0, 2.0], 1)
     assert bill_gates(never, [0.0, 2.0], 0) is not None  # growing a zero entry is in the domain
@@ -142,8 +148,10 @@ def test_report_counts_examples_and_writes_json():
     assert report.measure == "Gini" and report.holds
     assert [r.examples for r in report.results.values()] == [7, 7]
     data = report.to_json()
-    assert data["measure"] == "Gini" and data["params"] == {} and data["judge"] == "exact inputs, 30+ digits"
-    assert data["properties"]["D2"] == {"holds": True, "status": "holds", "counterexample": None, "examples": 7}
+    assert data["measure"] == "Gini" and data["params"] == {} and data["judge"] == report.judge
+    d2 = data["properties"]["D2"]
+    assert {k: d2[k] for k in ("holds", "status", "counterexample", "examples", "undecided", "reason")} == {
+        "holds": True, "status": "holds", "counterexample": None, "examples": 7, "undecided": 0, "reason": None}
     with_params = check_measure(MEASURES["neg_tanh"], params={"a": Fraction(1, 3)}, max_examples=2, max_size=4,
                                 properties=("D2",))
     assert with_params.to_json()["params"] == {"a": "1/3"} and with_params.measure == "neg_tanh"

@@ -87,7 +87,7 @@ CHECKS = {"D1": _check_d1, "D2": _check_d2, "D3": _check_d3, "D4": _check_d4, "P
 def test_generated_changes_are_the_property(prop, float64_exact):
     """Whatever the judge answers, every comparison a predicate asks for is S(after) vs S(before)
     with ``after`` the property's change of ``before`` (the spy answers 'violated', so P1 tries
-    every beta and alpha)."""
+    every beta, each at its first alpha)."""
     violated = -1 if REQUIRED[prop] >= 0 else 1
 
     @settings(max_examples=40, deadline=None)
@@ -117,12 +117,15 @@ def test_a_violation_is_reported_exactly_when_the_order_is_not_the_required_one(
             "P1": {"c": [3.0, 1.0, 2.0], "i": 1},
             "P2": {"c": [3.0, 1.0, 2.0]}}[prop]
     for order in (-1, 0, 1, None):
-        counterexample = PREDICATES[prop](Spy(order), **case)
-        if order is None or order == REQUIRED[prop]:
-            assert counterexample is None, f"{prop}: order {order} is no violation"
+        instance = PREDICATES[prop](Spy(order), **case)
+        if order is None:
+            assert instance.status == "undecided", f"{prop}: an undecided comparison is no verdict"
+        elif order == REQUIRED[prop]:
+            assert instance.status == "holds", f"{prop}: order {order} is no violation"
+            assert instance.observed == instance.relation
         else:
-            assert counterexample is not None, f"{prop}: order {order} is a violation"
-            assert counterexample.observed != counterexample.relation
+            assert instance.status == "fails", f"{prop}: order {order} is a violation"
+            assert instance.observed != instance.relation
 
 
 # --- decision margins ------------------------------------------------------------------------
@@ -145,27 +148,31 @@ def _two_valued(gap_in_margins: float):
 
 def test_exact_judge_decides_just_beyond_its_margin():
     decided = ExactJudge(_two_valued(1.01)).compare((2.0,), (1.0,))
-    assert decided.order == 1 and decided.exact and decided.precision == f"{START_DIGITS} digits"
+    assert decided.order == 1 and not decided.exact and decided.decision == f"{START_DIGITS} digits"
 
 
 def test_exact_judge_does_not_decide_within_its_margin():
-    """Within the margin at every precision: a tie at 120 + 2 x ceil(log10 2) digits (strict),
-    at 120 digits for an equality; never a decided order."""
+    """Within the margin at every precision (a measure without an exact form): undecided at
+    120 + 2 x ceil(log10 2) digits (strict), consistent at 120 digits for an equality; never a
+    decided order."""
     judge = ExactJudge(_two_valued(0.99))
     tie = judge.compare((2.0,), (1.0,))
-    assert (tie.order, tie.exact, tie.precision) == (0, False, "equal to 122 digits")
+    assert (tie.order, tie.exact) == (None, False)
+    assert tie.decision == "equal to 122 digits, and the measure has no exact form (proofs.exact) to prove the equality"
     equality = judge.compare((2.0,), (1.0,), strict=False)
-    assert (equality.order, equality.exact, equality.precision) == (0, False, f"equal to {EQUALITY_DIGITS} digits")
+    assert (equality.order, equality.exact, equality.decision) == (0, False, f"equal to {EQUALITY_DIGITS} digits")
 
 
 def test_exact_judge_is_not_fooled_by_errors_within_the_promised_accuracy():
-    """S(x) = S(y) = 1, returned with opposite errors just below 10**-dps (relative): never an order."""
+    """S(x) = S(y) = 1, returned with opposite errors just below 10**-dps (relative): never an
+    order (undecided for a strict property, consistent for an equality)."""
 
     def noisy(w, *, dps):
         with mpmath.workdps(dps + 20):
             return 1 + (1 if w == [2.0] else -1) * mpmath.mpf("0.99") * mpmath.mpf(10) ** -dps
 
-    assert ExactJudge(noisy).compare((2.0,), (1.0,)).order == 0
+    assert ExactJudge(noisy).compare((2.0,), (1.0,)).order is None
+    assert ExactJudge(noisy).compare((2.0,), (1.0,), strict=False).order == 0
 
 
 def test_equality_digits_grow_with_the_inputs_range():
@@ -173,7 +180,7 @@ def test_equality_digits_grow_with_the_inputs_range():
     size r can move S by r**2)."""
     measure = _two_valued(0.5)
     judge = ExactJudge(lambda w, *, dps: measure(w[:1], dps=dps))
-    assert judge.compare((2.0, 1e-20), (1.0, 1e-20)).precision == "equal to 162 digits"
+    assert judge.compare((2.0, 1e-20), (1.0, 1e-20)).decision.startswith("equal to 162 digits,")
 
 
 @pytest.mark.parametrize("scale, decided", [(1.01, True), (0.99, False)])
