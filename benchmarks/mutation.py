@@ -278,13 +278,19 @@ def run_planted(name: str, group: Group) -> dict:
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "2", *tests],
             cwd=where, env=environment(PYTHONPATH=str(where)), capture_output=True, text=True,
         )
-        status = "survived" if run.returncode == 0 else "killed" if run.returncode == 1 else f"error {run.returncode}"
-        killer = re.search(r"^FAILED (\S+)", run.stdout, flags=re.M)
+        killer = re.search(r"^(?:FAILED|ERROR) (\S+)", run.stdout, flags=re.M)
+        status = "survived" if run.returncode == 0 else "killed" if planted_killed(run.returncode, killer) else f"error {run.returncode}"
         print(f"  {mutant.name}: {status}" + (f" by {killer.group(1)}" if killer else ""), flush=True)
         mutants.append({"name": mutant.name, "status": status, "file": mutant.file,
                         "diff": f"- {mutant.original}\n+ {mutant.mutated}", "killer": killer.group(1) if killer else None})
     shutil.rmtree(where, ignore_errors=True)
     return {"group": name, "tool": "planted", "commit": measured_on, "mutants": mutants}
+
+
+def planted_killed(returncode: int, killer) -> bool:
+    """Whether a planted mutant's test run failed: pytest's 1 (a test failed), or 2 with a failed
+    or erroring test named (xdist reports ``-x`` stopping the workers as an interruption)."""
+    return returncode == 1 or (returncode == 2 and killer is not None)
 
 
 def check_setup(name: str, group: Group) -> bool:
@@ -330,6 +336,15 @@ def is_equivalent(entry: dict, file: str, known: list[dict]) -> str | None:
 KILLED = ("killed", "timeout", "killed (whole suite)")
 
 
+def is_killed(entry: dict) -> bool:
+    """A stored verdict read as killed (planted runs stored before ``planted_killed`` recorded
+    xdist's interrupted ``-x`` runs as "error 2" with the failing test named)."""
+    status = entry["status"]
+    if status.startswith("error "):
+        return planted_killed(int(status.split()[1]), entry.get("killer"))
+    return status in KILLED
+
+
 def summarise(result: dict) -> list[dict]:
     group = GROUPS[result["group"]]
     known = equivalents()
@@ -337,10 +352,12 @@ def summarise(result: dict) -> list[dict]:
     for entry in result["mutants"]:
         file = entry.get("file") or file_of(entry["name"], group)
         row = rows.setdefault(file, {"file": file, "tool": result["tool"], "commit": result["commit"],
-                                     "mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "survivors": []})
+                                     "mutants": 0, "killed": 0, "timeouts": 0, "survived": 0, "equivalent": 0,
+                                     "survivors": []})
         row["mutants"] += 1
-        if entry["status"] in KILLED:
+        if is_killed(entry):
             row["killed"] += 1
+            row["timeouts"] += entry["status"] == "timeout"
         elif is_equivalent(entry, file, known):
             row["equivalent"] += 1
         else:
@@ -350,7 +367,7 @@ def summarise(result: dict) -> list[dict]:
 
 
 def table() -> str:
-    lines = ["| module | tool | tests | mutants | killed | survived | equivalent | killed / non-equivalent | commit |",
+    lines = ["| module | tool | tests | mutants | killed (timeouts) | survived | equivalent | killed / non-equivalent | commit |",
              "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for name in GROUPS:
         for tool in ("mutmut", "planted"):
@@ -360,7 +377,7 @@ def table() -> str:
                     live = row["mutants"] - row["equivalent"]
                     score = f"{100 * row['killed'] / live:.1f} %" if live else "-"
                     lines.append(f"| {row['file']} | {tool} | {result.get('label') or 'now'} | {row['mutants']} "
-                                 f"| {row['killed']} | {row['survived']} | {row['equivalent']} | {score} | {row['commit']} |")
+                                 f"| {row['killed']} ({row['timeouts']}) | {row['survived']} | {row['equivalent']} | {score} | {row['commit']} |")
     return "\n".join(lines)
 
 

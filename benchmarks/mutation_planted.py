@@ -100,8 +100,10 @@ PLANTED = (
     Planted("k = F(k) counted as unsatisfied", "reference/limit.py",
             "return k >= sum(coef * lam * r2 / (lam * r2 + 2 * eps) for coef, lam in terms)",
             "return k > sum(coef * lam * r2 / (lam * r2 + 2 * eps) for coef, lam in terms)"),
-    Planted("SAP count: the exact equal-magnitudes shortcut off by one", "reference/sap.py",
-            "self.exact = Fraction(self.count) if equal", "self.exact = Fraction(self.count + 1) if equal"),
+    # (r one too large, count + 1, is equivalent: at_most(t) answers t >= count before reading r,
+    # and estimate() only seeds the search that _prune_count's loops correct)
+    Planted("SAP count: the exact equal-magnitudes shortcut r one too small", "reference/sap.py",
+            "self.exact = Fraction(self.count) if equal", "self.exact = Fraction(self.count - 1) if equal"),
     Planted("sign() gives up 16x earlier", "reference/_precision.py",
             "EQUALITY_BITS = 8192", "EQUALITY_BITS = 512"),
     # --- gpu_impl corners ---------------------------------------------------------------------
