@@ -29,6 +29,15 @@ _EXPORTS = {
     "pqi_bound": "pruning",
     "sap_masks": "pruning",
     "sap_prune_count": "pruning",
+    "euler_step": "spode",
+    "final_mask": "spode",
+    "keep_largest": "spode",
+    "polarise": "spode",
+    "sparsity_index": "spode",
+    "sparsity_index_gradient": "spode",
+    "spode_direction": "spode",
+    "step_sizes": "spode",
+    "update_scores": "spode",
 }
 
 __all__ = sorted(_EXPORTS) + ["SCOPES", "UNAVAILABLE", "unavailable"]

@@ -1,0 +1,207 @@
+r"""SpODE / PSO (Mo, Shi, Pan, ICML 2023) on torch tensors: the pieces of one step of the
+sparsity-indexed ODE, with the names and meanings of ``reference.spode`` (SPEC §2, §10).
+
+Every function takes 1-D tensors of any real dtype on any device (the flattened soft mask m,
+the frozen weights theta, g = -grad G, e = -grad E_eps) and computes in float64: real results
+are float64 tensors, masks bool tensors.  Products |m_i theta_i| of float32 (or narrower)
+inputs are exact in float64, so masks then rank exactly the values the reference ranks; for
+float64 inputs the rounded products can only merge near-ties (rounding is monotone).  Counts
+are exact: a level or density is read as the binary rational it is (``fractions.Fraction``),
+so ``final_mask(s, 0.1)`` on 10 entries prunes floor(8.99...) = 8, as the reference does.
+
+The direction (``spode_direction``, ``euler_step``) is computed from e_perp = e - (g.e/||g||^2) g,
+not from the authors' ||g||^2 ||e||^2 - (g.e)^2, which cancels when e is nearly collinear with
+g.  e_perp carries an absolute rounding error of about (ceil(log2 n) + 3) u ||e|| (u = 2**-53);
+below ``collinear_threshold(n)`` ||e|| it is indistinguishable from 0 and the collinear branch
+F = g/||g||^2 is taken.  (The switch needs no host synchronisation: ``torch.where``.)
+
+The authors' conventions (relative radius, straight-through e, G-path overshoot, keep counts):
+``reference.spode``'s module docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import torch
+
+from . import _core, validation
+
+#: Options of the sparsity index G: ``l2`` (every script of the authors) and ``l1``.
+NORMS = ("l2", "l1")
+#: Step-size schedules: ``exp`` (every script of the authors) and ``lin``.
+SCHEDULES = ("exp", "lin")
+
+_U = 2.0**-53
+
+
+def collinear_threshold(n: int) -> float:
+    """||e_perp|| / ||e|| at or below which e counts as collinear with g (n entries): twice the
+    rounding error bound (ceil(log2 n) + 3) u of the computed e_perp."""
+    return 2 * (math.ceil(math.log2(max(n, 1))) + 3) * _U
+
+
+def _vector(x, name: str) -> torch.Tensor:
+    """A finite, non-empty 1-D real tensor as float64."""
+    x = _core.weights_tensor(x, name)
+    if x.dim() != 1:
+        raise ValueError(f"{name} must be a 1-D tensor, got shape {tuple(x.shape)}")
+    _core.require_finite(x, name)
+    return x.to(_core.ACC)
+
+
+def _same_length(**vectors) -> None:
+    lengths = {name: v.numel() for name, v in vectors.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("vectors must have the same length, got " + ", ".join(f"{k}: {v}" for k, v in lengths.items()))
+
+
+def _norm_option(norm) -> str:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got norm={norm!r}")
+    return norm
+
+
+def sparsity_index(m, norm="l2") -> torch.Tensor:
+    r"""G(m) = ||m||_2 / sqrt(D) (``l2``) or ||m||_1 / D (``l1``): 1 at m = 1 (0-d float64)."""
+    m, norm = _vector(m, "m"), _norm_option(norm)
+    if norm == "l1":
+        return m.abs().sum() / m.numel()
+    return torch.linalg.vector_norm(m) / math.sqrt(m.numel())
+
+
+def sparsity_index_gradient(m, norm="l2") -> torch.Tensor:
+    r"""grad G(m): m / (sqrt(D) ||m||_2) (``l2``; ValueError at m = 0) or sign(m) / D (``l1``)."""
+    m, norm = _vector(m, "m"), _norm_option(norm)
+    if norm == "l1":
+        return torch.sign(m) / m.numel()
+    size = torch.linalg.vector_norm(m)
+    if not bool(size > 0):
+        raise ValueError("the l2 sparsity index has no gradient at m = 0")
+    return m / (size * math.sqrt(m.numel()))
+
+
+def keep_largest(scores: torch.Tensor, keep: int) -> torch.Tensor:
+    r"""A bool mask keeping the ``keep`` largest ``scores`` (a 1-D real tensor, compared as they
+    are, signed): the other n - keep are pruned, smallest first and, among equal scores, the
+    earlier positions first (SPEC §1).  O(n): the threshold by ``torch.kthvalue``, the ties at it
+    by a cumulative count."""
+    n = scores.numel()
+    prune = n - keep
+    if prune <= 0:
+        return torch.ones(n, dtype=torch.bool, device=scores.device)
+    if prune >= n:
+        return torch.zeros(n, dtype=torch.bool, device=scores.device)
+    threshold = torch.kthvalue(scores, prune).values
+    below = scores < threshold
+    at = scores == threshold
+    pruned_at = at & (torch.cumsum(at, 0) <= prune - below.sum())
+    return ~(below | pruned_at)
+
+
+def _level(value, name: str) -> Fraction:
+    return Fraction(validation.real_param(value, name))
+
+
+def polarise(m, theta, level) -> torch.Tensor:
+    r"""The one-hot hard polariser: keep the floor(level D) (at most D) largest |m_i theta_i|
+    (products in float64), ties as ``keep_largest``.  PSO passes level = G(m).  ValueError for
+    level < 0 or vectors of different lengths."""
+    m, theta = _vector(m, "m"), _vector(theta, "theta")
+    _same_length(m=m, theta=theta)
+    level = _level(level, "level")
+    if level < 0:
+        raise ValueError(f"level must be >= 0, got level={float(level)!r}")
+    return keep_largest((m * theta).abs(), min(m.numel(), math.floor(level * m.numel())))
+
+
+def _tilted(base: torch.Tensor, g: torch.Tensor, e: torch.Tensor, g2: torch.Tensor, tilt2: torch.Tensor):
+    """base + sqrt(tilt2) e_perp/||e_perp|| (base alone when e_perp is collinear-small)."""
+    e_perp = e - (torch.dot(g, e) / g2) * g
+    size = torch.linalg.vector_norm(e_perp)
+    tilted = size > collinear_threshold(e.numel()) * torch.linalg.vector_norm(e)
+    coefficient = torch.where(tilted, torch.sqrt(tilt2) / size, torch.zeros_like(size))
+    return base + coefficient * e_perp
+
+
+def _g_squared(g: torch.Tensor) -> torch.Tensor:
+    g2 = torch.dot(g, g)
+    if not bool(g2 > 0):
+        raise ValueError("g must be non-zero (the constraint g^T v = 1 is infeasible for g = 0)")
+    return g2
+
+
+def spode_direction(g, e, r) -> torch.Tensor:
+    r"""The maximiser F of e^T v subject to g^T v = 1, ||v|| <= r (absolute r, SPEC §2):
+
+        F = g/||g||^2 + sqrt(r^2 - ||g||^-2) e_perp/||e_perp||,   e_perp = e - (g.e/||g||^2) g,
+
+    F = g/||g||^2 when e_perp is 0 (module docstring: below ``collinear_threshold``).  float64.
+    ValueError for g = 0, r ||g|| < 1 (beyond rounding), different lengths."""
+    g, e = _vector(g, "g"), _vector(e, "e")
+    _same_length(g=g, e=e)
+    r = validation.real_param(r, "r")
+    g2 = _g_squared(g)
+    scaled = r * r * g2
+    if not bool(scaled >= 1 - 4 * _U) or r < 0:
+        raise ValueError(f"r must be >= 1/||g|| = {float(1 / torch.sqrt(g2))!r}, got r={r!r}")
+    return _tilted(g / g2, g, e, g2, torch.clamp(scaled - 1, min=0) / g2)
+
+
+def euler_step(m, g, e, dt, radius) -> torch.Tensor:
+    r"""One explicit Euler step m + dt F with F = spode_direction(g, e, radius/||g||), i.e.
+
+        m_{k+1} = m_k + dt (g/||g||^2 + sqrt((radius^2 - 1)/||g||^2) e_perp/||e_perp||),
+
+    ``radius`` the authors' relative radius (>= 1; ||F|| = radius/||g||).  float64.  ValueError
+    for radius < 1, dt < 0, g = 0, vectors of different lengths."""
+    m, g, e = _vector(m, "m"), _vector(g, "g"), _vector(e, "e")
+    _same_length(m=m, g=g, e=e)
+    dt, radius = validation.non_negative(dt, "dt"), validation.real_param(radius, "radius")
+    if radius < 1:
+        raise ValueError(f"radius must be >= 1 (the relative radius r ||g||), got radius={radius!r}")
+    g2 = _g_squared(g)
+    return m + dt * _tilted(g / g2, g, e, g2, (radius * radius - 1) / g2)
+
+
+def step_sizes(target, steps, schedule="exp", *, start=1.0) -> torch.Tensor:
+    r"""The N = ``steps`` step sizes from ``start`` to ``target`` (float64, on the CPU):
+
+        exp:  l_k = start (target/start)^{k/N},  dt_k = l_k - l_{k+1} = -l_k expm1(log(target/start)/N)
+        lin:  dt_k = (start - target)/N.
+
+    ValueError unless 0 < target <= start, steps a positive integer, schedule in ``SCHEDULES``."""
+    target, start = validation.positive(target, "target"), validation.positive(start, "start")
+    if target > start:
+        raise ValueError(f"target must be <= start, got target={target!r} and start={start!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got steps={steps!r}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got schedule={schedule!r}")
+    if schedule == "lin":
+        return torch.full((steps,), (start - target) / steps, dtype=_core.ACC)
+    rate = math.log(target / start) / steps
+    return torch.tensor([-start * math.exp(rate * k) * math.expm1(rate) for k in range(steps)], dtype=_core.ACC)
+
+
+def update_scores(previous, m, theta, momentum=0.0) -> torch.Tensor:
+    r"""s_k = |m_{k+1} theta| + momentum s_{k-1} (s_{-1} = 0 for ``previous=None``), float64."""
+    m, theta = _vector(m, "m"), _vector(theta, "theta")
+    _same_length(m=m, theta=theta)
+    momentum = validation.non_negative(momentum, "momentum")
+    scores = (m * theta).abs()
+    if previous is None:
+        return scores
+    previous = _vector(previous, "previous")
+    _same_length(previous=previous, m=m)
+    return scores + momentum * previous
+
+
+def final_mask(scores, density) -> torch.Tensor:
+    r"""The binary mask at density rho: prune the floor((1 - rho) D) smallest scores (signed),
+    ties first in order (SPEC §1, §10); rho read exactly.  ValueError for rho outside [0, 1]."""
+    scores = _vector(scores, "scores")
+    density = Fraction(validation.in_unit_interval(density, "density", open_low=False))
+    d = scores.numel()
+    return keep_largest(scores, d - math.floor((1 - density) * d))
