@@ -181,13 +181,17 @@ def product_error(prec: Precision, value: float) -> float:
 # relative per component.  Both are covered by the relative budget SAFETY u (A(D) + 3).
 #
 # Direction F = g/||g||^2 + t e_perp/||e_perp||, t = sqrt(r^2 - ||g||^-2).  The base costs 3
-# roundings, i.e. ~3u/||g|| absolute; t a few roundings, ~u t.  e_perp = e - (g.e/||g||^2) g: the
+# roundings, i.e. ~3u/||g|| absolute.  t is ill-conditioned near the boundary r = 1/||g||: a
+# relative error delta = SAFETY u (A(n) + 4) in r^2 or ||g||^2 moves t^2 by up to 2 delta r^2,
+# so t by 2 delta r^2 / t, or by at most 2 sqrt(delta) r once t^2 < 2 delta r^2 (the square
+# root of a perturbation near 0).  e_perp = e - (g.e/||g||^2) g: the
 # dot product of n terms (error A(n) u |g| |e|) and the update leave an absolute error
 # (A(n) + 3) u ||e|| in e_perp, so the unit vector e_perp/||e_perp|| is off by up to
 # 2 (A(n) + 3) u ||e|| / ||e_perp||: the condition number of F is ||e|| / ||e_perp||, unbounded
 # near collinearity.  Norm-wise:
 #
-#     ||F_impl - F|| <= SAFETY u (A(n) + 4) (1/||g|| + t (1 + 2 ||e|| / ||e_perp||)) + u_out ||F||
+#     ||F_impl - F|| <= delta (1/||g|| + t (1 + 2 ||e|| / ||e_perp||)) + dt(delta) + u_out ||F||,
+#     dt(delta) = 2 delta r^2 / t  if t^2 >= 2 delta r^2,  else 2 sqrt(delta) r,
 #
 # (exactly collinear e: the last term is absent: an implementation must then return g/||g||^2).
 # This also admits an implementation that declares e collinear when its computed e_perp is
@@ -215,9 +219,13 @@ def sparsity_index_budget(prec: Precision, d: int, value: float) -> float:
 
 def spode_direction_budget(prec: Precision, n: int, g_norm: float, e_norm: float, e_perp_norm: float,
                            tilt: float, f_norm: float) -> float:
-    """Norm-wise budget of F on n entries; ``e_perp_norm`` the exact ||e_perp|| (0: collinear)."""
+    """Norm-wise budget of F on n entries; ``e_perp_norm`` the exact ||e_perp|| (0: collinear),
+    ``tilt`` = sqrt(r^2 - ||g||^-2) with r the absolute radius."""
+    delta = SAFETY * prec.u * (summation_factor(n) + 4)
     kappa = 1 / g_norm + tilt * (1 + (2 * e_norm / e_perp_norm if e_perp_norm else 0))
-    return SAFETY * prec.u * (summation_factor(n) + 4) * kappa + prec.u_out * f_norm
+    r2 = tilt**2 + g_norm**-2
+    tilt_error = 2 * delta * r2 / tilt if tilt**2 >= 2 * delta * r2 else 2 * math.sqrt(delta * r2)
+    return delta * kappa + (tilt_error if e_perp_norm else 0) + prec.u_out * f_norm
 
 
 def euler_step_budget(prec: Precision, direction_budget: float, dt: float, m_norm: float, f_norm: float,
