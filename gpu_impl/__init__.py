@@ -31,6 +31,7 @@ _EXPORTS = {
     "sap_prune_count": "pruning",
     "euler_step": "spode",
     "final_mask": "spode",
+    "final_masks": "spode",
     "keep_largest": "spode",
     "polarise": "spode",
     "sparsity_index": "spode",

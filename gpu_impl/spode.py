@@ -27,11 +27,12 @@ from fractions import Fraction
 import torch
 
 from . import _core, validation
+from .names import SPODE_INDICES, SPODE_SCHEDULES
 
 #: Options of the sparsity index G: ``l2`` (every script of the authors) and ``l1``.
-NORMS = ("l2", "l1")
+NORMS = SPODE_INDICES
 #: Step-size schedules: ``exp`` (every script of the authors) and ``lin``.
-SCHEDULES = ("exp", "lin")
+SCHEDULES = SPODE_SCHEDULES
 
 _U = 2.0**-53
 
@@ -40,6 +41,17 @@ def collinear_threshold(n: int) -> float:
     """||e_perp|| / ||e|| at or below which e counts as collinear with g (n entries): twice the
     rounding error bound (ceil(log2 n) + 3) u of the computed e_perp."""
     return 2 * (math.ceil(math.log2(max(n, 1))) + 3) * _U
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """sum a_i b_i by torch's cascade (pairwise) summation, error (ceil(log2 n) + 1) u relative
+    to sum |a_i b_i| (``torch.dot``/``vector_norm`` on the CPU accumulate sequentially: ~sqrt(n) u
+    in practice, n u at worst).  float64 squares do not overflow for |x| < 1e154."""
+    return (a * b).sum()
+
+
+def _norm(a: torch.Tensor) -> torch.Tensor:
+    return torch.sqrt(_dot(a, a))
 
 
 def _vector(x, name: str) -> torch.Tensor:
@@ -68,7 +80,7 @@ def sparsity_index(m, norm="l2") -> torch.Tensor:
     m, norm = _vector(m, "m"), _norm_option(norm)
     if norm == "l1":
         return m.abs().sum() / m.numel()
-    return torch.linalg.vector_norm(m) / math.sqrt(m.numel())
+    return _norm(m) / math.sqrt(m.numel())
 
 
 def sparsity_index_gradient(m, norm="l2") -> torch.Tensor:
@@ -76,7 +88,7 @@ def sparsity_index_gradient(m, norm="l2") -> torch.Tensor:
     m, norm = _vector(m, "m"), _norm_option(norm)
     if norm == "l1":
         return torch.sign(m) / m.numel()
-    size = torch.linalg.vector_norm(m)
+    size = _norm(m)
     if not bool(size > 0):
         raise ValueError("the l2 sparsity index has no gradient at m = 0")
     return m / (size * math.sqrt(m.numel()))
@@ -118,15 +130,15 @@ def polarise(m, theta, level) -> torch.Tensor:
 
 def _tilted(base: torch.Tensor, g: torch.Tensor, e: torch.Tensor, g2: torch.Tensor, tilt2: torch.Tensor):
     """base + sqrt(tilt2) e_perp/||e_perp|| (base alone when e_perp is collinear-small)."""
-    e_perp = e - (torch.dot(g, e) / g2) * g
-    size = torch.linalg.vector_norm(e_perp)
-    tilted = size > collinear_threshold(e.numel()) * torch.linalg.vector_norm(e)
+    e_perp = e - (_dot(g, e) / g2) * g
+    size = _norm(e_perp)
+    tilted = size > collinear_threshold(e.numel()) * _norm(e)
     coefficient = torch.where(tilted, torch.sqrt(tilt2) / size, torch.zeros_like(size))
     return base + coefficient * e_perp
 
 
 def _g_squared(g: torch.Tensor) -> torch.Tensor:
-    g2 = torch.dot(g, g)
+    g2 = _dot(g, g)
     if not bool(g2 > 0):
         raise ValueError("g must be non-zero (the constraint g^T v = 1 is infeasible for g = 0)")
     return g2
@@ -205,3 +217,21 @@ def final_mask(scores, density) -> torch.Tensor:
     density = Fraction(validation.in_unit_interval(density, "density", open_low=False))
     d = scores.numel()
     return keep_largest(scores, d - math.floor((1 - density) * d))
+
+
+#: Scopes of ``final_masks``: one ranking over all tensors, or one per tensor.
+MASK_SCOPES = ("global", "layer")
+
+
+def final_masks(scores, density, *, scope="global") -> dict:
+    r"""``final_mask`` on a mapping name -> score tensor (any shapes): ``"global"`` ranks all
+    entries together (tensors in the mapping's order, C order within: SPEC §1's group order),
+    ``"layer"`` each tensor on its own (D its size).  Returns
+    name -> bool mask of the score's shape and device."""
+    if scope not in MASK_SCOPES:
+        raise ValueError(f"scope must be one of {MASK_SCOPES}, got scope={scope!r}")
+    if scope == "layer":
+        return {name: final_mask(s.reshape(-1), density).reshape(s.shape) for name, s in scores.items()}
+    flat = torch.cat([s.reshape(-1).to(_core.ACC) for s in scores.values()])
+    parts = final_mask(flat, density).split([s.numel() for s in scores.values()])
+    return {name: part.reshape(s.shape) for (name, s), part in zip(scores.items(), parts)}

@@ -1,0 +1,73 @@
+r"""PSO, pruning by the sparsity-indexed ODE (SpODE, Mo, Shi, Pan, ICML 2023; one-shot, SPEC §10).
+
+A soft mask m over all prunable weights (one global vector, module order, C order within) starts
+at m_0 = 1 with theta* = the dense weights frozen, and takes N = ``ode_steps`` explicit Euler
+steps down the density index G (``ode_index``: l2, as every script of the authors, or l1) from 1
+to the target rho (step sizes ``ode_schedule``: exp or lin, ``gpu_impl.spode.step_sizes``).
+Step k, on one fresh mini-batch (``context.batches()``, epoch after epoch):
+
+    u    = polarise(m_k, theta*, G(m_k))           binary: the floor(G D) largest |m theta*|
+    E    = loss of the model with weights u (.) theta*  (train mode: batch statistics)
+    e    = -theta* (.) dE/dw  at w = u (.) theta*  (the straight-through gradient)
+    g    = -grad G(m_k)
+    m_k+1 = euler_step(m_k, g, e, dt_k, radius)    (relative radius, default 1.1)
+
+Logged per step (``OUT/ode_{rho}.jsonl``): ``step`` k, ``G`` = G(m_{k+1}), ``dt`` = dt_k,
+``radius``, ``loss`` = E at step k, ``grad_norm`` = ||e||, ``regrown`` = the entries kept by
+P(m_{k+1}) (the top floor(G_{k+1} D)) that P(m_k) had pruned: the slides' implicit regrowing,
+which a score-based method (a fixed ranking) never shows.  The final mask keeps the largest
+scores |m_N (.) theta*| (the authors' score with momentum 0, every unstructured script):
+``final_mask``, floor((1 - rho) D) pruned.  FC biases are not masked here (the authors mask
+them): the prunable tensors are those of every other method (``models.prunable_names``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+from ... import validation
+from ...spode import (NORMS, SCHEDULES, euler_step, final_mask, polarise, sparsity_index, sparsity_index_gradient,
+                      step_sizes, update_scores)
+
+
+def validate(config) -> None:
+    if isinstance(config.ode_steps, bool) or not isinstance(config.ode_steps, int) or config.ode_steps < 1:
+        raise ValueError(f"ode_steps must be a positive integer, got ode_steps={config.ode_steps!r}")
+    if validation.real_param(config.radius, "radius") < 1:
+        raise ValueError(f"radius must be >= 1 (the authors' relative radius r ||g||), got radius={config.radius!r}")
+    if config.ode_index not in NORMS:
+        raise ValueError(f"ode_index must be one of {NORMS}, got ode_index={config.ode_index!r}")
+    if config.ode_schedule not in SCHEDULES:
+        raise ValueError(f"ode_schedule must be one of {SCHEDULES}, got ode_schedule={config.ode_schedule!r}")
+
+
+def prune(context) -> dict:
+    config = context.config
+    names = list(context.weights)
+    shapes = [w.shape for w in context.weights.values()]
+    sizes = [w.numel() for w in context.weights.values()]
+    theta = torch.cat([w.reshape(-1) for w in context.weights.values()])
+    m = torch.ones(theta.numel(), dtype=torch.float64, device=theta.device)
+    level = sparsity_index(m, config.ode_index).item()
+    kept = polarise(m, theta, level)
+    stream = itertools.chain.from_iterable(context.batches() for _ in itertools.count())
+    dts = step_sizes(context.density, config.ode_steps, config.ode_schedule).tolist()
+    for k, dt in context.progress(enumerate(dts), len(dts), f"ODE to {context.density}"):
+        x, y = next(stream)
+        polarised = (kept.to(theta.dtype) * theta).split(sizes)
+        w = {n: part.reshape(shape).requires_grad_() for n, part, shape in zip(names, polarised, shapes)}
+        loss = context.loss(torch.func.functional_call(context.model, w, (x,), strict=False), y)
+        grads = torch.autograd.grad(loss, list(w.values()))
+        e = -(theta.double() * torch.cat([grad.reshape(-1) for grad in grads]).double())
+        m = euler_step(m, -sparsity_index_gradient(m, config.ode_index), e, dt, config.radius)
+        level = sparsity_index(m, config.ode_index).item()
+        new_kept = polarise(m, theta, level)
+        context.record({
+            "step": k, "G": level, "dt": dt, "radius": config.radius, "loss": loss.item(),
+            "grad_norm": torch.linalg.vector_norm(e).item(), "regrown": int((new_kept & ~kept).sum()),
+        })
+        kept = new_kept
+    mask = final_mask(update_scores(None, m, theta), context.density)
+    return {n: part.reshape(shape) for n, part, shape in zip(names, mask.split(sizes), shapes)}
