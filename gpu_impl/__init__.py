@@ -33,6 +33,7 @@ _EXPORTS = {
     "final_mask": "spode",
     "final_masks": "spode",
     "keep_largest": "spode",
+    "kth_smallest": "spode",
     "polarise": "spode",
     "sparsity_index": "spode",
     "sparsity_index_gradient": "spode",

@@ -13,7 +13,12 @@ The direction (``spode_direction``, ``euler_step``) is computed from e_perp = e 
 not from the authors' ||g||^2 ||e||^2 - (g.e)^2, which cancels when e is nearly collinear with
 g.  e_perp carries an absolute rounding error of about (ceil(log2 n) + 3) u ||e|| (u = 2**-53);
 below ``collinear_threshold(n)`` ||e|| it is indistinguishable from 0 and the collinear branch
-F = g/||g||^2 is taken.  (The switch needs no host synchronisation: ``torch.where``.)
+F = g/||g||^2 is taken.  F is assembled as a g + b e_perp with scalars a, b on the host (one
+synchronisation per step, as the validation needs anyway): few passes over the D entries.
+
+Validation costs no extra pass over the data: a NaN or infinite entry makes a sum the function
+computes anyway non-finite, and only then are the inputs scanned to name the entry (SPEC §1);
+float64 squares overflow only for |x| > 1e154, reported as such.
 
 The authors' conventions (relative radius, straight-through e, G-path overshoot, keep counts):
 ``reference.spode``'s module docstring.
@@ -55,12 +60,22 @@ def _norm(a: torch.Tensor) -> torch.Tensor:
 
 
 def _vector(x, name: str) -> torch.Tensor:
-    """A finite, non-empty 1-D real tensor as float64."""
+    """A non-empty 1-D real tensor as float64 (finiteness: ``_require_finite``)."""
     x = _core.weights_tensor(x, name)
     if x.dim() != 1:
         raise ValueError(f"{name} must be a 1-D tensor, got shape {tuple(x.shape)}")
-    _core.require_finite(x, name)
     return x.to(_core.ACC)
+
+
+def _require_finite(total, **inputs) -> None:
+    """ValueError unless ``total`` (a sum over the inputs' entries) is finite: naming the first
+    NaN/inf entry of an input, or else reporting the overflow of float64 squares."""
+    if math.isfinite(float(total)):
+        return
+    for name, tensor in inputs.items():
+        _core.require_finite(tensor, name)
+    raise ValueError("entries must be below 1e154 in magnitude (their float64 squares overflow), got "
+                     + ", ".join(f"max |{name}| = {float(t.abs().max())!r}" for name, t in inputs.items()))
 
 
 def _same_length(**vectors) -> None:
@@ -78,38 +93,72 @@ def _norm_option(norm) -> str:
 def sparsity_index(m, norm="l2") -> torch.Tensor:
     r"""G(m) = ||m||_2 / sqrt(D) (``l2``) or ||m||_1 / D (``l1``): 1 at m = 1 (0-d float64)."""
     m, norm = _vector(m, "m"), _norm_option(norm)
-    if norm == "l1":
-        return m.abs().sum() / m.numel()
-    return _norm(m) / math.sqrt(m.numel())
+    total = m.abs().sum() if norm == "l1" else _dot(m, m)
+    _require_finite(total, m=m)
+    return total / m.numel() if norm == "l1" else torch.sqrt(total) / math.sqrt(m.numel())
 
 
 def sparsity_index_gradient(m, norm="l2") -> torch.Tensor:
     r"""grad G(m): m / (sqrt(D) ||m||_2) (``l2``; ValueError at m = 0) or sign(m) / D (``l1``)."""
     m, norm = _vector(m, "m"), _norm_option(norm)
+    size = _norm(m)
+    _require_finite(size, m=m)
     if norm == "l1":
         return torch.sign(m) / m.numel()
-    size = _norm(m)
     if not bool(size > 0):
         raise ValueError("the l2 sparsity index has no gradient at m = 0")
     return m / (size * math.sqrt(m.numel()))
 
 
+#: Vectors longer than this select their threshold from a bracket found on a sample
+#: (``kth_smallest``); shorter ones call ``torch.kthvalue`` directly.
+SAMPLED_SELECTION = 2**14
+#: The sample: every ``stride``-th entry, stride = max(8, n // 2**14), so 2**11 .. 2**14 entries.
+_MIN_STRIDE, _SAMPLE = 8, 2**14
+
+
+def kth_smallest(scores: torch.Tensor, k: int) -> torch.Tensor:
+    """The k-th smallest entry (1 <= k <= n) of a 1-D tensor, exactly (0-d).  A long vector is
+    first bracketed: two order statistics of a strided sample (``_SAMPLE``) around the rank k/n
+    (+-4 standard deviations of a sample quantile) give [lo, hi]; one pass counts the entries
+    below lo and gathers those in [lo, hi], and ``torch.kthvalue`` of those few gives the answer
+    (``torch.kthvalue`` of the whole vector is several times slower on the CPU).
+    Should the bracket miss (never for a sample that represents the vector), the full
+    ``torch.kthvalue`` runs instead: the result does not depend on the sample, only the time."""
+    n = scores.numel()
+    if n <= SAMPLED_SELECTION:
+        return torch.kthvalue(scores, k).values
+    sample = torch.sort(scores[:: max(_MIN_STRIDE, n // _SAMPLE)]).values
+    position = (k - 0.5) / n * sample.numel()
+    margin = 4 * math.sqrt(sample.numel() * (k / n) * (1 - k / n)) + 2
+    lo = sample[max(0, math.floor(position - margin))]
+    hi = sample[min(sample.numel() - 1, math.ceil(position + margin))]
+    below = int(torch.count_nonzero(scores < lo))
+    inside = scores[(scores >= lo) & (scores <= hi)]
+    if below < k <= below + inside.numel():
+        return torch.kthvalue(inside, k - below).values
+    return torch.kthvalue(scores, k).values
+
+
 def keep_largest(scores: torch.Tensor, keep: int) -> torch.Tensor:
     r"""A bool mask keeping the ``keep`` largest ``scores`` (a 1-D real tensor, compared as they
     are, signed): the other n - keep are pruned, smallest first and, among equal scores, the
-    earlier positions first (SPEC §1).  O(n): the threshold by ``torch.kthvalue``, the ties at it
-    by a cumulative count."""
+    earlier positions first (SPEC §1).  O(n): the threshold tau = the (n - keep)-th smallest
+    (``kth_smallest``); every score above tau is kept, and of the scores equal to tau the last
+    ones, as many as the count still needs."""
     n = scores.numel()
     prune = n - keep
     if prune <= 0:
         return torch.ones(n, dtype=torch.bool, device=scores.device)
     if prune >= n:
         return torch.zeros(n, dtype=torch.bool, device=scores.device)
-    threshold = torch.kthvalue(scores, prune).values
-    below = scores < threshold
-    at = scores == threshold
-    pruned_at = at & (torch.cumsum(at, 0) <= prune - below.sum())
-    return ~(below | pruned_at)
+    threshold = kth_smallest(scores, prune)
+    kept = scores > threshold
+    short = keep - int(torch.count_nonzero(kept))
+    if short:
+        tied = torch.nonzero(scores == threshold).squeeze(1)
+        kept[tied[tied.numel() - short:]] = True
+    return kept
 
 
 def _level(value, name: str) -> Fraction:
@@ -125,23 +174,24 @@ def polarise(m, theta, level) -> torch.Tensor:
     level = _level(level, "level")
     if level < 0:
         raise ValueError(f"level must be >= 0, got level={float(level)!r}")
-    return keep_largest((m * theta).abs(), min(m.numel(), math.floor(level * m.numel())))
+    products = (m * theta).abs()
+    _require_finite(products.sum(), m=m, theta=theta)
+    return keep_largest(products, min(m.numel(), math.floor(level * m.numel())))
 
 
-def _tilted(base: torch.Tensor, g: torch.Tensor, e: torch.Tensor, g2: torch.Tensor, tilt2: torch.Tensor):
-    """base + sqrt(tilt2) e_perp/||e_perp|| (base alone when e_perp is collinear-small)."""
-    e_perp = e - (_dot(g, e) / g2) * g
-    size = _norm(e_perp)
-    tilted = size > collinear_threshold(e.numel()) * _norm(e)
-    coefficient = torch.where(tilted, torch.sqrt(tilt2) / size, torch.zeros_like(size))
-    return base + coefficient * e_perp
-
-
-def _g_squared(g: torch.Tensor) -> torch.Tensor:
-    g2 = _dot(g, g)
-    if not bool(g2 > 0):
+def _direction(g: torch.Tensor, e: torch.Tensor, tilt2) -> tuple[float, float, torch.Tensor]:
+    """(a, b, e_perp) with F = a g + b e_perp: a = 1/||g||^2, b = sqrt(tilt2(||g||^2))/||e_perp||,
+    b = 0 when e_perp is collinear-small (``collinear_threshold``)."""
+    g2 = float(_dot(g, g))
+    _require_finite(g2, g=g)
+    if not g2 > 0:
         raise ValueError("g must be non-zero (the constraint g^T v = 1 is infeasible for g = 0)")
-    return g2
+    e_norm = float(_norm(e))
+    _require_finite(e_norm, e=e)
+    e_perp = torch.add(e, g, alpha=-float(_dot(g, e)) / g2)
+    size = float(_norm(e_perp))
+    tilted = size > collinear_threshold(e.numel()) * e_norm
+    return 1 / g2, math.sqrt(tilt2(g2)) / size if tilted else 0.0, e_perp
 
 
 def spode_direction(g, e, r) -> torch.Tensor:
@@ -154,11 +204,15 @@ def spode_direction(g, e, r) -> torch.Tensor:
     g, e = _vector(g, "g"), _vector(e, "e")
     _same_length(g=g, e=e)
     r = validation.real_param(r, "r")
-    g2 = _g_squared(g)
-    scaled = r * r * g2
-    if not bool(scaled >= 1 - 4 * _U) or r < 0:
-        raise ValueError(f"r must be >= 1/||g|| = {float(1 / torch.sqrt(g2))!r}, got r={r!r}")
-    return _tilted(g / g2, g, e, g2, torch.clamp(scaled - 1, min=0) / g2)
+
+    def tilt2(g2):
+        scaled = r * r * g2
+        if scaled < 1 - 4 * _U or r < 0:
+            raise ValueError(f"r must be >= 1/||g|| = {1 / math.sqrt(g2)!r}, got r={r!r}")
+        return max(scaled - 1, 0.0) / g2
+
+    a, b, e_perp = _direction(g, e, tilt2)
+    return torch.add(g * a, e_perp, alpha=b)
 
 
 def euler_step(m, g, e, dt, radius) -> torch.Tensor:
@@ -173,8 +227,10 @@ def euler_step(m, g, e, dt, radius) -> torch.Tensor:
     dt, radius = validation.non_negative(dt, "dt"), validation.real_param(radius, "radius")
     if radius < 1:
         raise ValueError(f"radius must be >= 1 (the relative radius r ||g||), got radius={radius!r}")
-    g2 = _g_squared(g)
-    return m + dt * _tilted(g / g2, g, e, g2, (radius * radius - 1) / g2)
+    a, b, e_perp = _direction(g, e, lambda g2: (radius * radius - 1) / g2)
+    result = torch.add(m, g, alpha=dt * a).add_(e_perp, alpha=dt * b)
+    _require_finite(result.sum(), m=m)
+    return result
 
 
 def step_sizes(target, steps, schedule="exp", *, start=1.0) -> torch.Tensor:
@@ -203,17 +259,19 @@ def update_scores(previous, m, theta, momentum=0.0) -> torch.Tensor:
     _same_length(m=m, theta=theta)
     momentum = validation.non_negative(momentum, "momentum")
     scores = (m * theta).abs()
-    if previous is None:
-        return scores
-    previous = _vector(previous, "previous")
-    _same_length(previous=previous, m=m)
-    return scores + momentum * previous
+    if previous is not None:
+        previous = _vector(previous, "previous")
+        _same_length(previous=previous, m=m)
+        scores = scores + momentum * previous
+    _require_finite(scores.sum(), m=m, theta=theta, **({} if previous is None else {"previous": previous}))
+    return scores
 
 
 def final_mask(scores, density) -> torch.Tensor:
     r"""The binary mask at density rho: prune the floor((1 - rho) D) smallest scores (signed),
     ties first in order (SPEC §1, §10); rho read exactly.  ValueError for rho outside [0, 1]."""
     scores = _vector(scores, "scores")
+    _require_finite(scores.abs().sum(), scores=scores)
     density = Fraction(validation.in_unit_interval(density, "density", open_low=False))
     d = scores.numel()
     return keep_largest(scores, d - math.floor((1 - density) * d))

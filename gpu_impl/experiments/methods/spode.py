@@ -43,31 +43,48 @@ def validate(config) -> None:
         raise ValueError(f"ode_schedule must be one of {SCHEDULES}, got ode_schedule={config.ode_schedule!r}")
 
 
+class Flat:
+    """The prunable tensors as one vector (module order, C order within) and back."""
+
+    def __init__(self, weights: dict):
+        self.names = list(weights)
+        self.shapes = [w.shape for w in weights.values()]
+        self.sizes = [w.numel() for w in weights.values()]
+
+    def join(self, tensors) -> torch.Tensor:
+        return torch.cat([t.reshape(-1) for t in tensors])
+
+    def split(self, flat: torch.Tensor) -> dict:
+        return {n: part.reshape(shape) for n, part, shape in zip(self.names, flat.split(self.sizes), self.shapes)}
+
+
+def euler_iteration(model, loss_fn, flat: Flat, theta, theta64, m, kept, batch, dt, config):
+    """One PSO step from the soft mask ``m`` and its polarised support ``kept`` on ``batch``
+    (``theta``: theta* flat in the model's dtype, ``theta64`` the same in float64): returns
+    (m_{k+1}, its support, the step's log record without ``step``)."""
+    x, y = batch
+    w = {n: t.requires_grad_() for n, t in flat.split(kept.to(theta.dtype) * theta).items()}
+    loss = loss_fn(torch.func.functional_call(model, w, (x,), strict=False), y)
+    e = flat.join(torch.autograd.grad(loss, list(w.values()))).double().mul_(theta64).neg_()
+    m = euler_step(m, sparsity_index_gradient(m, config.ode_index).neg_(), e, dt, config.radius)
+    level = sparsity_index(m, config.ode_index).item()
+    new_kept = polarise(m, theta64, level)
+    record = {"G": level, "dt": dt, "radius": config.radius, "loss": loss.item(),
+              "grad_norm": torch.sqrt((e * e).sum()).item(), "regrown": int(torch.count_nonzero(new_kept & ~kept))}
+    return m, new_kept, record
+
+
 def prune(context) -> dict:
     config = context.config
-    names = list(context.weights)
-    shapes = [w.shape for w in context.weights.values()]
-    sizes = [w.numel() for w in context.weights.values()]
-    theta = torch.cat([w.reshape(-1) for w in context.weights.values()])
+    flat = Flat(context.weights)
+    theta = flat.join(context.weights.values())
+    theta64 = theta.double()
     m = torch.ones(theta.numel(), dtype=torch.float64, device=theta.device)
-    level = sparsity_index(m, config.ode_index).item()
-    kept = polarise(m, theta, level)
+    kept = polarise(m, theta64, sparsity_index(m, config.ode_index).item())
     stream = itertools.chain.from_iterable(context.batches() for _ in itertools.count())
     dts = step_sizes(context.density, config.ode_steps, config.ode_schedule).tolist()
     for k, dt in context.progress(enumerate(dts), len(dts), f"ODE to {context.density}"):
-        x, y = next(stream)
-        polarised = (kept.to(theta.dtype) * theta).split(sizes)
-        w = {n: part.reshape(shape).requires_grad_() for n, part, shape in zip(names, polarised, shapes)}
-        loss = context.loss(torch.func.functional_call(context.model, w, (x,), strict=False), y)
-        grads = torch.autograd.grad(loss, list(w.values()))
-        e = -(theta.double() * torch.cat([grad.reshape(-1) for grad in grads]).double())
-        m = euler_step(m, -sparsity_index_gradient(m, config.ode_index), e, dt, config.radius)
-        level = sparsity_index(m, config.ode_index).item()
-        new_kept = polarise(m, theta, level)
-        context.record({
-            "step": k, "G": level, "dt": dt, "radius": config.radius, "loss": loss.item(),
-            "grad_norm": torch.linalg.vector_norm(e).item(), "regrown": int((new_kept & ~kept).sum()),
-        })
-        kept = new_kept
-    mask = final_mask(update_scores(None, m, theta), context.density)
-    return {n: part.reshape(shape) for n, part, shape in zip(names, mask.split(sizes), shapes)}
+        m, kept, record = euler_iteration(context.model, context.loss, flat, theta, theta64, m, kept, next(stream),
+                                          dt, config)
+        context.record({"step": k, **record})
+    return flat.split(final_mask(update_scores(None, m, theta64), context.density))
