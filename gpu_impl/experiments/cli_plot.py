@@ -127,7 +127,14 @@ def plot_runs(folders, output, title=None) -> Path:
     axes[1].yaxis.set_major_formatter(FormatStrFormatter("%g"))
     axes[1].yaxis.set_minor_formatter(NullFormatter())
     axes[0].legend(fontsize=8)
-    fig.suptitle(title or ", ".join(common))
+    return _save(fig, title or ", ".join(common), output)
+
+
+def _save(fig, title: str, output) -> Path:
+    """Title, lay out and write ``fig`` to the PNG ``output`` (its folder created); close it."""
+    import matplotlib.pyplot as plt
+
+    fig.suptitle(title)
     fig.tight_layout()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -198,13 +205,7 @@ def _plot_oneshot(curves: dict, varying: list[int], title: str, output) -> Path:
         ax.set_title("PSO: implicit mask regrowing", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, dpi=110)
-    plt.close(fig)
-    return output
+    return _save(fig, title, output)
 
 
 def run(args) -> int:

@@ -3,7 +3,6 @@ the defaults from here before torch is loaded.  ``oneshot_runner.run_oneshot`` r
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -74,12 +73,7 @@ class OneShotConfig:
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("threads", self.threads is None or self.threads >= 1, ">= 1"),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
-        for field in dataclasses.fields(self):
-            if field.type == "float":
-                validation.real_param(getattr(self, field.name), field.name)
+        validation.config_settings(self, checks)
         for density in self.densities:
             validation.in_unit_interval(density, "density", open_low=True)
         if len(set(self.densities)) != len(self.densities):

@@ -89,14 +89,9 @@ class ExperimentConfig:
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("threads", self.threads is None or self.threads >= 1, ">= 1"),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
         # checked by gpu_impl's validators before any training: every real setting is logged, so
         # finite; p < q for the logged PQI; the rest by the method
-        for field in dataclasses.fields(self):
-            if field.type == "float":
-                validation.real_param(getattr(self, field.name), field.name)
+        validation.config_settings(self, checks)
         validation.p_and_q(self.p, self.q)
         validation.positive(self.lr, "lr")
         METHODS[self.method].validate(self)

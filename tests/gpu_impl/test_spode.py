@@ -170,6 +170,29 @@ def test_step_sizes_match_the_reference(target, steps, schedule):
             assert abs(mpmath.mpf(a) - b) <= budget * abs(b)
 
 
+@pytest.mark.parametrize("kind", ["continuous", "ties", "sample-misses"])
+def test_long_vectors_select_exactly(kind):
+    """Above ``SAMPLED_SELECTION`` the threshold comes from a sampled bracket; the mask must
+    still be a stable sort's (an independent selection), also when the bracket misses."""
+    from sparsity_oracle.gpu_impl import spode
+
+    n = 3 * 2**15 + 7
+    assert n > spode.SAMPLED_SELECTION
+    gen = torch.Generator().manual_seed(0)
+    if kind == "continuous":
+        scores = torch.randn(n, generator=gen, dtype=torch.float64)
+    elif kind == "ties":
+        scores = torch.randint(0, 5, (n,), generator=gen).double()
+    else:  # every sampled entry (stride 8) is -1: the bracket is [-1, -1]
+        scores = torch.arange(n, dtype=torch.float64)
+        scores[::8] = -1
+    order = torch.sort(scores, stable=True).indices
+    for keep in (0, 1, n // 3, n - n // 10, n - 1, n):
+        expected = torch.zeros(n, dtype=torch.bool)
+        expected[order[n - keep:]] = True
+        assert torch.equal(gpu_impl.keep_largest(scores, keep), expected), keep
+
+
 def test_keep_largest_handles_all_and_none():
     s = torch.tensor([1.0, 1.0, 1.0])
     assert gpu_impl.keep_largest(s, 3).all() and not gpu_impl.keep_largest(s, 0).any()
