@@ -128,11 +128,11 @@ def kth_smallest(scores: torch.Tensor, k: int) -> torch.Tensor:
     n = scores.numel()
     if n <= SAMPLED_SELECTION:
         return torch.kthvalue(scores, k).values
-    sample = torch.sort(scores[:: max(_MIN_STRIDE, n // _SAMPLE)]).values
+    sample = scores[:: max(_MIN_STRIDE, n // _SAMPLE)]
     position = (k - 0.5) / n * sample.numel()
     margin = 4 * math.sqrt(sample.numel() * (k / n) * (1 - k / n)) + 2
-    lo = sample[max(0, math.floor(position - margin))]
-    hi = sample[min(sample.numel() - 1, math.ceil(position + margin))]
+    lo = torch.kthvalue(sample, max(1, math.floor(position - margin))).values
+    hi = torch.kthvalue(sample, min(sample.numel(), math.ceil(position + margin) + 1)).values
     below = int(torch.count_nonzero(scores < lo))
     inside = scores[(scores >= lo) & (scores <= hi)]
     if below < k <= below + inside.numel():

@@ -82,7 +82,7 @@ class OneShotContext:
     fraction of prunable weights kept).
 
     ``model`` is the run's own copy of the trained dense model (train mode), which the method
-    may run and whose buffers (BatchNorm statistics) it may change; ``weights`` are the dense
+    may run and change (PSO sets its prunable weights, BatchNorm statistics move); ``weights`` are the dense
     prunable tensors theta* by name (module order), not to be modified.  Successive calls of
     ``batches()`` yield successive epochs of training mini-batches ``(x, y)``, each in a fresh
     order from the density's own stream; ``loss(logits, y)`` is the training loss; ``generator``

@@ -61,11 +61,16 @@ class Flat:
 def euler_iteration(model, loss_fn, flat: Flat, theta, theta64, m, kept, batch, dt, config):
     """One PSO step from the soft mask ``m`` and its polarised support ``kept`` on ``batch``
     (``theta``: theta* flat in the model's dtype, ``theta64`` the same in float64): returns
-    (m_{k+1}, its support, the step's log record without ``step``)."""
+    (m_{k+1}, its support, the step's log record without ``step``).  The prunable parameters of
+    ``model`` (a private copy) are set to the polarised weights u theta*."""
     x, y = batch
-    w = {n: t.requires_grad_() for n, t in flat.split(kept.to(theta.dtype) * theta).items()}
-    loss = loss_fn(torch.func.functional_call(model, w, (x,), strict=False), y)
-    e = flat.join(torch.autograd.grad(loss, list(w.values()))).double().mul_(theta64).neg_()
+    params = dict(model.named_parameters())
+    weights = [params[n] for n in flat.names]
+    with torch.no_grad():
+        for w, part in zip(weights, flat.split(kept.to(theta.dtype) * theta).values()):
+            w.copy_(part)
+    loss = loss_fn(model(x), y)
+    e = flat.join(torch.autograd.grad(loss, weights)).double().mul_(theta64).neg_()
     m = euler_step(m, sparsity_index_gradient(m, config.ode_index).neg_(), e, dt, config.radius)
     level = sparsity_index(m, config.ode_index).item()
     new_kept = polarise(m, theta64, level)
