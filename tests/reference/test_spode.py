@@ -281,3 +281,25 @@ def test_euler_step_moves_dt_along_g_with_relative_radius(m, g_seed, e_seed, dt,
 def test_pieces_reject_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_the_slides_closed_form_as_printed_and_as_meant():
+    """The slides print x = sqrt(((r^2 - 1)/(||g|| ||e||)^2 - (g^T e)^2)), y = (1 - g^T e x)/||g||^2
+    and the collinear test ||g|| ||e|| = |g^T e|^2.  Read with the denominator bracketed,
+    x = sqrt((r^2 - 1)/((||g|| ||e||)^2 - (g^T e)^2)) with the relative r (the authors' code), and
+    with the test ||g|| ||e|| = |g^T e|, F = x e + y g is ``spode_direction`` (TV3 of the notes);
+    as printed, x is imaginary on TV3 and the collinear test misses e = 2 g."""
+    g, e = [1, 2, 2], [1, 0, 0]
+    with mpmath.workdps(40):
+        r_rel = mpmath.sqrt(3)
+        gg, ee, ge = 9, 1, 1
+        as_printed = (r_rel**2 - 1) / (mpmath.sqrt(gg) * mpmath.sqrt(ee)) ** 2 - ge**2
+        assert as_printed < 0  # 2/9 - 1: x = sqrt(negative)
+        x = mpmath.sqrt((r_rel**2 - 1) / (gg * ee - ge**2))
+        y = (1 - ge * x) / gg
+        meant = [x * b + y * a for a, b in zip(g, e)]
+        _close(spode.spode_direction(g, e, r_rel / 3, dps=40), meant, mpmath.mpf(10) ** -35)
+        _close(meant, [mpmath.mpf(5) / 9, mpmath.mpf(1) / 9, mpmath.mpf(1) / 9], mpmath.mpf(10) ** -35)
+    g, e = [1, 0], [2, 0]  # collinear; ||g|| ||e|| = 2 but |g^T e|^2 = 4: the printed test says "not"
+    assert 1 * 2 != abs(2) ** 2 and 1 * 2 == abs(2)
+    assert spode.spode_direction(g, e, 2) == (1, 0)  # the collinear branch g/||g||^2
