@@ -375,7 +375,7 @@ def quadratic_limit_problems(draw, max_size: int = 4):
     return weights, hessian, draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))
 
 
-# --- SpODE / PSO: one ODE step on small vectors (tests/gpu_impl/test_spode.py) ----------------
+# --- SpODE / PSO: one ODE step on small vectors (tests/gpu_impl/test_gpu_spode.py) ----------------
 # Entries are k * 2**j with |k| < 2**bits: exactly representable in a dtype of ``bits`` mantissa
 # bits (float16: 11, bfloat16: 8, float32: 24; 26 for float64, so that products m_i theta_i are
 # exact float64 values and masks rank exactly what the reference ranks).  Small integers are
