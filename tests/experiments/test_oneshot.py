@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from fractions import Fraction
@@ -29,6 +30,16 @@ from sparsity_oracle.gpu_impl.experiments.oneshot_config import OneShotConfig  #
 from sparsity_oracle.gpu_impl.experiments.oneshot_runner import run_oneshot  # noqa: E402
 from sparsity_oracle.oracle import tolerances  # noqa: E402
 from sparsity_oracle.reference import spode as ref  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread, as the runs use (on a loaded 2-core machine torch's thread pool makes
+    tiny float64 convolutions 30x slower)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
 
 KEYS = {"method", "density", "kept", "total", "seed", "accuracy_pruned", "accuracy_finetuned", "loss_pruned",
         "pqi", "gini"}
@@ -307,3 +318,48 @@ def test_init_skips_training_and_is_used(tmp_path):
     a, b = torch.load(first / "dense.pt"), torch.load(tmp_path / "again" / "dense.pt")
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert np.isclose(lines[0]["accuracy_pruned"], lines[0]["accuracy_finetuned"])  # no fine-tuning
+
+
+def test_cnn_run_reestimates_batchnorm(tmp_path):
+    """The CNN (BatchNorm, 1.55 M prunable weights) end to end with PSO: the exact count, and
+    ``accuracy_pruned`` / ``loss_pruned`` are those of the dense weights times the saved masks
+    after BatchNorm re-estimation (recomputed with the run's one thread)."""
+    from sparsity_oracle.gpu_impl.experiments.data import load_dataset
+    from sparsity_oracle.gpu_impl.experiments.models import build_model
+    from sparsity_oracle.gpu_impl.experiments.training import evaluate, reestimate_batchnorm
+
+    config = OneShotConfig(method="spode", model="cnn", densities=(0.05,), epochs=1, finetune_epochs=0, ode_steps=3)
+    (line,) = run_oneshot(config, tmp_path, progress=False)
+    assert line["kept"] == line["total"] - math.floor((1 - Fraction(0.05)) * line["total"])
+    data = load_dataset("digits")
+    model = build_model("cnn", data.in_shape, data.classes)
+    model.load_state_dict(torch.load(tmp_path / "dense.pt"))
+    masks = torch.load(tmp_path / "masks_0.05.pt")
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name in masks:
+                param.mul_(masks[name])
+        reestimate_batchnorm(model, data.x_train, batch_size=config.batch_size)
+        assert evaluate(model, data.x_test, data.y_test)[1] == line["accuracy_pruned"]
+        assert evaluate(model, data.x_train, data.y_train)[0] == line["loss_pruned"]
+
+
+@pytest.mark.parametrize("method", ["synflow", "grasp", "snip"])
+def test_baselines_on_a_batchnorm_model(method):
+    """SynFlow (linearised, eval mode) and GraSP / SNIP (train mode, double backward for GraSP)
+    through Conv-BatchNorm layers: exact counts, and the caller's model is left untouched."""
+    torch.manual_seed(7)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4),
+                                torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 16, 3))
+    gen = torch.Generator().manual_seed(8)
+    data = [(torch.randn(6, 1, 4, 4, generator=gen), torch.randint(0, 3, (6,), generator=gen)) for _ in range(2)]
+    weights = {n: p.detach().clone() for n, p in model.named_parameters() if p.ndim >= 2}
+    private = copy.deepcopy(model).train()
+    context = OneShotContext(config=OneShotConfig(method=method), density=0.25, model=private, weights=weights,
+                             batches=lambda: iter(data), loss=torch.nn.functional.cross_entropy,
+                             generator=torch.Generator().manual_seed(0), in_shape=(1, 4, 4), record=lambda r: None,
+                             progress=lambda iterable, total, desc: iterable)
+    masks = METHODS[method].prune(context)
+    total = sum(w.numel() for w in weights.values())
+    assert sum(int(m.sum()) for m in masks.values()) == total - math.floor(Fraction(0.75) * total)
+    assert all(torch.equal(p, weights[n]) for n, p in model.named_parameters() if n in weights)
