@@ -5,7 +5,7 @@ Scalar results are ``mpmath.mpf`` values with relative error below 10**-dps, or 
 """
 
 from ._inputs import exact_real
-from ._precision import endpoints
+from ._precision import MAX_DPS, endpoints
 from .gini import gini
 from .limit import PruningLimit, Spectrum, first_satisfied, pruning_limit, quadratic_limit, removed_squares
 from .measures import MEASURES
@@ -16,7 +16,7 @@ from .spode import (euler_step, final_mask, polarise, sparsity_index, sparsity_i
                     step_sizes, update_scores)
 
 __all__ = [
-    "MEASURES", "PruningLimit", "SCOPES", "SapParameters", "Spectrum", "endpoints", "eta", "exact_real", "first_satisfied",
+    "MAX_DPS", "MEASURES", "PruningLimit", "SCOPES", "SapParameters", "Spectrum", "endpoints", "eta", "exact_real", "first_satisfied",
     "fixed_ratio_masks", "gini", "pq_index", "pqi_bound", "pruning_groups", "pruning_limit",
     "quadratic_limit", "removed_squares", "sap_count_and_bound", "sap_masks", "sap_parameters",
     "sap_prune_count",

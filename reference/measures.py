@@ -31,7 +31,7 @@ import mpmath
 from mpmath import iv
 
 from . import _inputs
-from ._powersum import power_sum
+from ._powersum import relative_power_sum
 from ._precision import interval, rational, refine, sign
 from .gini import gini
 from .pqi import pq_index
@@ -64,7 +64,12 @@ def neg_lp(w, *, p=0.5, dps=50):
     r"""-lp(c) = -(sum_j c_j^p)^(1/p),  p > 0  (0 for the all-zero vector)."""
     m, dps = _read(w, dps)
     p = _inputs.positive(p, "p")
-    return refine(lambda bits: -(power_sum(m, p) ** (1 / interval(p))), dps, False, exact_zero=m.all_zero())
+    return refine(
+        lambda bits: -interval(m.top()) * relative_power_sum(m, p) ** (1 / interval(p)),
+        dps,
+        False,
+        exact_zero=m.all_zero(),
+    )
 
 
 def l2_over_l1(w, *, dps=50):
@@ -231,7 +236,8 @@ def pq_mean(w, *, p=0.5, q=1.0, dps=50):
 
     def enclosure(bits):
         ip, iq = interval(p), interval(q)
-        return -(iv.mpf(n) ** (1 / iq - 1 / ip)) * power_sum(m, p) ** (1 / ip) / power_sum(m, q) ** (1 / iq)
+        ratio = relative_power_sum(m, p) ** (1 / ip) / relative_power_sum(m, q) ** (1 / iq)
+        return -(iv.mpf(n) ** (1 / iq - 1 / ip)) * ratio
 
     return refine(enclosure, dps, False)
 

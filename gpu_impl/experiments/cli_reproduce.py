@@ -26,6 +26,11 @@ from ..names import DATASETS, MODELS, SCOPES, SPODE_INDICES, SPODE_SCHEDULES
 from .methods import METHODS, PROTOCOL_OPTIONS
 from .oneshot_config import OneShotConfig
 
+#: Printed after Ctrl-C (completed iterations are kept: ``runner`` writes each atomically).
+INTERRUPTED = "completed iterations are saved: run the same command with --resume to continue"
+#: The same for a one-shot method (``oneshot_runner`` writes each density atomically).
+INTERRUPTED_ONE_SHOT = "completed densities are saved: run the same command with --resume to continue"
+
 HELP = "Run a pruning experiment (" + ", ".join(m.label for m in METHODS.values()) + ") and log results.jsonl."
 
 _DEFAULTS = dict(
@@ -121,6 +126,8 @@ def _config(args, method):
 
 def run(args) -> int:
     method = METHODS[args.method]
+    if method.protocol == "one-shot":
+        args.interrupted = INTERRUPTED_ONE_SHOT  # the hint the command line prints after Ctrl-C
     try:
         config = _config(args, method)
         if method.protocol == "iterative":
