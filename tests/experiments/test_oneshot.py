@@ -16,6 +16,7 @@ import copy
 import json
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -279,7 +280,7 @@ def test_cli_runs_plots_and_rejects_foreign_options(tmp_path, capsys):
     runs = []
     for method, extra in (("spode", ["--ode-steps", "5"]), ("mag", ["--scope", "layer"]), ("random", []),
                           ("synflow", [])):
-        out = tmp_path / method
+        out = tmp_path / "sweep" / "runs" / method  # laid out as a sweep folder (plot DIR below)
         assert main(["reproduce", "--method", method, *base, *extra, "--out", str(out)]) == 0
         runs.append(str(out))
     assert "2 densities" in capsys.readouterr().out
@@ -295,17 +296,23 @@ def test_cli_runs_plots_and_rejects_foreign_options(tmp_path, capsys):
         (["--method", "mag", "--densities", "0.1", "1.5"], r"density must lie in (0, 1]"),
         (["--method", "mag", "--densities", "0.1", "0.1"], "densities must be distinct"),
         (["--method", "mag", "--init", str(tmp_path / "none.pt")], "init: "),
-        (["--method", "mag", "--model", "cnn", "--init", str(tmp_path / "mag" / "dense.pt")], "does not fit the model"),
+        (["--method", "mag", "--model", "cnn", "--init", str(Path(runs[1]) / "dense.pt")], "does not fit the model"),
     ]
     for args, message in cases:
         assert main(["reproduce", *args, "--no-progress", "--out", str(tmp_path / "bad")]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err, err
-    sap = tmp_path / "sap"
+    sap = tmp_path / "sweep" / "runs" / "sap"
     assert main(["reproduce", "--method", "sap", "--iterations", "1", "--epochs", "1", "--no-progress",
                  "--out", str(sap)]) == 0
     assert main(["plot", str(sap), runs[0]]) == 2
     assert "cannot plot iterative and one-shot runs" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["plot", str(tmp_path / "sweep")]) == 0  # a sweep folder: one figure per kind of run
+    figures = tmp_path / "sweep" / "figures"
+    assert capsys.readouterr().out.split() == [str(figures / "oneshot-digits-mlp.png"),
+                                               str(figures / "pruning-digits-mlp.png")]
+    assert all(png.read_bytes()[:4] == b"\x89PNG" for png in figures.iterdir())
 
 
 def test_init_skips_training_and_is_used(tmp_path):
