@@ -3,7 +3,9 @@ files committed under docs/data/oneshot/ and the tables of docs/reproduction.md.
 
     python benchmarks/summarize_oneshot.py ROOT OUT
 
-ROOT holds SET/NAME-sSEED/ run folders of ``sparsity-oracle reproduce``; for every finished run
+ROOT holds SET/NAME-sSEED/ run folders of ``sparsity-oracle reproduce``, or sweep folders SET/ of
+the ready-made sweeps benchmarks/sweeps/spode-oneshot-SET.toml (their runs SET/runs/method=...,seed=N/,
+named as the script names them: spode, mag, mag-layer, ...); for every finished run
 (one results line per density) this copies ``results.jsonl`` and the PSO runs' ``ode_*.jsonl`` to
 OUT/SET/NAME-sSEED/ (no checkpoints or masks), writes OUT/summary.csv (one row per set, run name
 and density: the number of seeds, mean, population sd, min and max of the pruned and fine-tuned
@@ -26,19 +28,32 @@ from pathlib import Path
 FIELDS = ("accuracy_pruned", "accuracy_finetuned", "loss_pruned")
 
 
+def _name_and_seed(folder: Path):
+    """(set, run name, seed) of a run folder: SET/NAME-sSEED (the script), or a ready-made sweep's
+    SET/runs/method=M[,scope=S],seed=SEED (named M or M-S, as the script names them); else None."""
+    script = re.fullmatch(r"(.+)-s(\d+)", folder.name)
+    if script:
+        return folder.parent.name, script[1], int(script[2])
+    sweep = re.fullmatch(r"method=(.+),seed=(\d+)", folder.name)
+    if sweep and folder.parent.name == "runs":
+        return folder.parent.parent.name, "-".join(v.partition("=")[2] or v for v in sweep[1].split(",")), int(sweep[2])
+    return None
+
+
 def _runs(root: Path):
     """{set: {name: {seed: (folder, lines)}}} of the finished runs."""
     found = defaultdict(lambda: defaultdict(dict))
-    for folder in sorted(root.glob("*/*-s*")):
-        match = re.fullmatch(r"(.+)-s(\d+)", folder.name)
+    for folder in sorted([*root.glob("*/*-s*"), *root.glob("*/runs/*")]):
+        where = _name_and_seed(folder)
         path = folder / "results.jsonl"
         config = folder / "config.json"
-        if not (match and path.is_file() and config.is_file()):
+        if not (where and path.is_file() and config.is_file()):
             continue
         densities = json.loads(config.read_text())["settings"]["densities"]
         lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         if len(lines) == len(densities):
-            found[folder.parent.name][match[1]][int(match[2])] = (folder, lines)
+            set_name, name, seed = where
+            found[set_name][name][seed] = (folder, lines)
     return found
 
 
