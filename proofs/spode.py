@@ -81,11 +81,13 @@ OBLIGATIONS = (
     Obligation("SpODE.printed_x", "The printed x = sqrt(((r^2 - 1)/(||g|| ||e||)^2 - (g^T e)^2)) is real for "
                "every non-collinear g, e and r >= 1.", ("r >= 1", "e, g not collinear"), REFUTED,
                printed_x_is_real,
-               Source(WHERE, r"x \triangleq \sqrt{((r^2 - 1)/(\|g\|\|e\|)^2 - (g^\top e)^2)}", SLIDES),
+               Source(WHERE, r"x \triangleq \sqrt{((r^2 - 1)/(\|\mathbf{g}\|\|\mathbf{e}\|)^2 - "
+                             r"(\mathbf{g}^\top \mathbf{e})^2)}", SLIDES),
                ("SpODE.meant",)),
     Obligation("SpODE.printed_collinear_test", "The printed test ||g|| ||e|| = |g^T e|^2 holds for collinear e, g "
                "(the case F = g/||g||^2).", ("e = lambda g",), REFUTED, printed_collinear_test,
-               Source(WHERE, r"g/\|g\|^2, if \|g\|\|e\| = |g^\top e|^2", SLIDES), ("SpODE.meant",)),
+               Source(WHERE, r"\text{if } \|\mathbf{g}\|\|\mathbf{e}\| = |\mathbf{g}^\top \mathbf{e}|^2", SLIDES),
+               ("SpODE.meant",)),
     Obligation("SpODE.meant", "With x = sqrt((r^2 - 1)/(||g||^2 ||e||^2 - (g^T e)^2)) and y = (1 - g^T e x)/||g||^2, "
                "F = x e + y g = g/||g||^2 + sqrt(r^2 - 1) e_perp/(||g|| ||e_perp||) (spode_direction at the "
                "absolute radius r/||g||), with g^T F = 1 and ||F|| = r/||g||.",
