@@ -27,9 +27,12 @@ def test_version(capsys):
     assert done.value.code == 0 and capsys.readouterr().out.startswith("sparsity-oracle ")
 
 
-def test_closed_pipe_is_quiet():
-    """``sparsity-oracle prove | head -0``: the reader is gone before the first line."""
-    process = run_cli("prove")
+def test_closed_pipe_is_quiet(tmp_path):
+    """``sparsity-oracle pqi FILE --json | head -0``: the reader is gone before the first line."""
+    import numpy as np
+
+    np.savez(tmp_path / "w.npz", w=np.arange(1.0, 7.0).reshape(2, 3))
+    process = run_cli("pqi", str(tmp_path / "w.npz"), "--json", "--certified")
     process.stdout.close()
     _, err = process.communicate(timeout=300)
     assert process.returncode == 1
