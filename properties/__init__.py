@@ -5,7 +5,7 @@ reusable hypothesis strategies; ``properties.predicates`` states each property a
 comparison is decided without letting rounding decide it.
 """
 
-from .check import PROPERTIES, PropertyReport, PropertyResult, check_measure
+from .check import MIN_SIZE, PROPERTIES, PropertyReport, PropertyResult, check_measure
 from .predicates import Counterexample
 
-__all__ = ["PROPERTIES", "Counterexample", "PropertyReport", "PropertyResult", "check_measure"]
+__all__ = ["MIN_SIZE", "PROPERTIES", "Counterexample", "PropertyReport", "PropertyResult", "check_measure"]

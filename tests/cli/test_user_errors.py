@@ -1,0 +1,42 @@
+"""A user's mistake ends in one line on stderr, never a traceback: each command runs in a fresh
+process, as a user runs it, and must exit 2 (usage) or 1 (failure) with one ``error:`` line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def fails_with_one_line(*args, status: int, cwd=None) -> str:
+    """Run ``sparsity-oracle ARGS``; assert the exit status and a one-line stderr; return it."""
+    done = subprocess.run([sys.executable, "-m", "sparsity_oracle", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=300)
+    lines = done.stderr.splitlines()
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == status and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"sparsity-oracle {args[0]}: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("measure, message", [
+    ("pq_index:p=2,q=1", "pq_index(p=2, q=1): q must be > p, got q=1 and p=2"),
+    ("pq_index:p=0", "pq_index(p=0): p must be > 0, got p=0"),
+    ("pq_index:r=3", "pq_index has no parameter r (its parameters are p, q)"),
+    ("gini:p=1", "gini has no parameter p (it takes none)"),
+    ("neg_lp:dps=3", "neg_lp has no parameter dps (its parameters are p)"),
+    ("nope", "unknown measure(s) nope; known: l0, "),
+])
+def test_properties_refuses_bad_measures(measure, message):
+    assert message in fails_with_one_line("properties", "--measure", measure, status=2)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--max-examples", "0", "--max-examples must be at least 1, got 0"),
+    ("--max-examples", "-3", "--max-examples must be at least 1, got -3"),
+    ("--max-size", "0", "--max-size must be at least 2 (the properties compare vectors of 2 or more entries), got 0"),
+    ("--max-size", "1", "got 1"),
+])
+def test_properties_refuses_bad_sizes(option, value, message):
+    assert message in fails_with_one_line("properties", "--measure", "gini", option, value, status=2)
