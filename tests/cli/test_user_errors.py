@@ -1,8 +1,10 @@
 """A user's mistake ends in one line on stderr, never a traceback: each command runs in a fresh
-process, as a user runs it, and must exit 2 (usage) or 1 (failure) with one ``error:`` line."""
+process, as a user runs it, and must exit 2 (usage) or 1 (failure) with one ``error:`` line
+(130 and one ``interrupted`` line on Ctrl-C)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -40,3 +42,12 @@ def test_properties_refuses_bad_measures(measure, message):
 ])
 def test_properties_refuses_bad_sizes(option, value, message):
     assert message in fails_with_one_line("properties", "--measure", "gini", option, value, status=2)
+
+
+def test_ctrl_c_during_verify_is_one_line():
+    process = subprocess.Popen([sys.executable, "-m", "sparsity_oracle", "verify", "--quick"], text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline()  # at work
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130 and err.splitlines() == ["sparsity-oracle verify: interrupted"]
