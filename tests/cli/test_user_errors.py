@@ -4,6 +4,7 @@ process, as a user runs it, and must exit 2 (usage) or 1 (failure) with one ``er
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def test_properties_refuses_bad_sizes(option, value, message):
 
 def test_ctrl_c_during_verify_is_one_line():
     process = subprocess.Popen([sys.executable, "-m", "sparsity_oracle", "verify", "--quick"], text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stdout.readline()  # at work
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=300)
