@@ -6,7 +6,7 @@ Example (digits, MLP, SAP with p = 0.5, q = 1, 10 iterations of 10 epochs)::
         --iterations 10 --epochs 10 --seed 0 --out runs/sap-mlp-s0
 
 ``--resume`` continues an interrupted run in the same ``--out`` folder with the same settings
-(``--iterations`` may grow).  The ``--method`` choices are the registered pruning methods
+(``--iterations`` may grow, never below the iterations completed: ``runner``).  The ``--method`` choices are the registered pruning methods
 (``methods.METHODS``).
 """
 
@@ -33,30 +33,34 @@ _DEFAULTS = dict(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", required=True, choices=tuple(METHODS),
                         help="; ".join(f"{m.name}: {m.help}" for m in METHODS.values()))
-    parser.add_argument("--model", default="mlp", choices=MODELS)
-    parser.add_argument("--dataset", default="digits", choices=DATASETS)
+    parser.add_argument("--model", default="mlp", choices=MODELS, help="network (default %(default)s)")
+    parser.add_argument("--dataset", default="digits", choices=DATASETS,
+                        help="data (default %(default)s: scikit-learn's bundled 8x8 digits, offline)")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the FashionMNIST IDX files or CIFAR pickle batches")
-    parser.add_argument("--iterations", type=int, default=10, help="pruning iterations T")
-    parser.add_argument("--epochs", type=int, default=10, help="training epochs E per iteration")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=int, default=10, help="pruning iterations T (default %(default)s)")
+    parser.add_argument("--epochs", type=int, default=10, help="training epochs E per iteration (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initialisation, the batch order and any random pruning (default %(default)s)")
     parser.add_argument("--out", required=True, help="output folder (results.jsonl, checkpoints/, config.json)")
-    parser.add_argument("--resume", action="store_true", help="continue after the last completed iteration")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out after its last completed iteration (--iterations may grow)")
     d = _DEFAULTS
-    parser.add_argument("--scope", default=d["scope"], choices=SCOPES)
-    parser.add_argument("--p", type=float, default=d["p"], help="SAP and logged PQI: p (default 0.5)")
-    parser.add_argument("--q", type=float, default=d["q"], help="SAP and logged PQI: q (default 1)")
-    parser.add_argument("--eta-r", type=float, default=d["eta_r"], help="SAP eta_r (default 0)")
-    parser.add_argument("--gamma", type=float, default=d["gamma"], help="SAP gamma (default 1)")
-    parser.add_argument("--beta", type=float, default=d["beta"], help="SAP beta (default 0.9)")
+    parser.add_argument("--scope", default=d["scope"], choices=SCOPES, help="pruning groups (default %(default)s)")
+    parser.add_argument("--p", type=float, default=d["p"], help="SAP and logged PQI: p (default %(default)s)")
+    parser.add_argument("--q", type=float, default=d["q"], help="SAP and logged PQI: q (default %(default)s)")
+    parser.add_argument("--eta-r", type=float, default=d["eta_r"], help="SAP eta_r (default %(default)s)")
+    parser.add_argument("--gamma", type=float, default=d["gamma"], help="SAP gamma (default %(default)s)")
+    parser.add_argument("--beta", type=float, default=d["beta"], help="SAP beta (default %(default)s)")
     parser.add_argument("--amount", type=float, default=d["amount"],
-                        help="lt/oneshot: fraction of the remaining weights pruned per iteration (0.2)")
-    parser.add_argument("--lr", type=float, default=d["lr"])
-    parser.add_argument("--momentum", type=float, default=d["momentum"])
-    parser.add_argument("--no-nesterov", dest="nesterov", action="store_false")
-    parser.add_argument("--weight-decay", type=float, default=d["weight_decay"])
-    parser.add_argument("--batch-size", type=int, default=d["batch_size"])
-    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
+                        help="lt/oneshot: fraction of the remaining weights pruned per iteration (default %(default)s)")
+    parser.add_argument("--lr", type=float, default=d["lr"], help="SGD learning rate, cosine schedule (default %(default)s)")
+    parser.add_argument("--momentum", type=float, default=d["momentum"], help="SGD momentum (default %(default)s)")
+    parser.add_argument("--no-nesterov", dest="nesterov", action="store_false",
+                        help="plain momentum instead of Nesterov's (default: Nesterov)")
+    parser.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="SGD weight decay (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=d["batch_size"], help="mini-batch size (default %(default)s)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N (default %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default 1 on CPU)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar on stderr")
@@ -71,6 +75,9 @@ def run(args) -> int:
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"sparsity-oracle reproduce: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # the run's files could not be written (disk full, ...)
+        print(f"sparsity-oracle reproduce: error: {error}", file=sys.stderr)
+        return 1
     last = results[-1]
     print(
         f"{args.out}: {len(results)} iterations; last: kept {last['kept_fraction']:.4f}, "

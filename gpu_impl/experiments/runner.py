@@ -25,6 +25,13 @@ interrupted iteration is redone from its start, and since an iteration depends o
 (w_init, m_t, seed, t) (batch order: ``training.epoch_generator``) the results are those of
 an uninterrupted run.
 
+What ``--resume`` may change: only ``iterations`` (any other setting that differs from
+``OUT/config.json`` is refused, naming each).  Fewer iterations than the run has completed
+is refused (they exist; choose another folder); as many completes nothing; more continue.
+``config.json`` is left as it is, except that a changed ``iterations`` is written into it.
+Nothing is created in ``OUT`` before the settings, the device and the dataset are checked, so a
+refused run leaves no file or folder behind.
+
 CPU threads: ``threads`` (default 1 on CPU) is set for the run and restored afterwards;
 results are reproducible for a given device and thread count.
 """
@@ -43,9 +50,11 @@ from typing import Callable, Optional
 import torch
 
 from .. import validation
+from ..devices import resolve_device
 from ..measures import gini, pq_index
 from ..names import DATASETS, MODELS, SCOPES
 from . import data as data_module
+from .run_files import check_folder, create_folder, read_json, read_jsonl
 from .methods import METHODS, PruningContext
 from .models import build_model, prunable_names
 from .training import accuracy, batches, epoch_generator, loss_function, make_optimizer, pruning_generator, train_epoch
@@ -99,12 +108,6 @@ class ExperimentConfig:
         validation.p_and_q(self.p, self.q)
         validation.positive(self.lr, "lr")
         METHODS[self.method].validate(self)
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -168,20 +171,23 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
 def _read_results(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = read_jsonl(path)
     for i, line in enumerate(lines):
         if line["iteration"] != i:
             raise ValueError(f"{path}: line {i + 1} is iteration {line['iteration']}, expected {i}")
     return lines
 
 
-def _check_resumable(out: Path, config: ExperimentConfig) -> None:
-    saved = json.loads((out / "config.json").read_text())["settings"]
+def _check_resumable(out: Path, config: ExperimentConfig) -> dict:
+    """The record of ``out``/config.json, after checking that only ``RESUMABLE_CHANGES`` differ."""
+    record = read_json(out / "config.json")
+    saved = record["settings"]
     current = dataclasses.asdict(config)
     changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
     if changed:
         diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
         raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
+    return record
 
 
 def run_experiment(
@@ -197,14 +203,15 @@ def run_experiment(
     and monitoring)."""
     from tqdm import tqdm
 
-    out = Path(out)
+    out = check_folder(out)
     results_path, init_path = out / "results.jsonl", out / "init.pt"
     if not resume and (results_path.exists() or init_path.exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
-    if resume and (out / "config.json").exists():
-        _check_resumable(out, config)
-    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-
+    saved = _check_resumable(out, config) if resume and (out / "config.json").exists() else None
+    results = _read_results(results_path)
+    if len(results) > config.iterations:
+        raise ValueError(f"--iterations {config.iterations}: {out} already holds {len(results)} completed "
+                         f"iterations; ask for {len(results)} or more, or choose another --out")
     device = resolve_device(config.device)
     threads = config.threads or (1 if device.type == "cpu" else None)
     previous_threads = torch.get_num_threads()
@@ -215,24 +222,25 @@ def run_experiment(
         if threads:
             torch.set_num_threads(threads)
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        _write_text(
-            out / "config.json",
-            json.dumps(
-                {
-                    "settings": dataclasses.asdict(config),
-                    "resolved_device": str(device),
-                    "threads": torch.get_num_threads(),
-                    "torch": torch.__version__,
-                    "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
-                    "in_shape": list(dataset.in_shape),
-                    "classes": dataset.classes,
-                    "train_size": dataset.x_train.shape[0],
-                    "test_size": dataset.x_test.shape[0],
-                },
-                indent=2,
-            )
-            + "\n",
-        )
+        (create_folder(out) / "checkpoints").mkdir(exist_ok=True)
+        if saved is None:
+            record = {
+                "settings": dataclasses.asdict(config),
+                "resolved_device": str(device),
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
+                "in_shape": list(dataset.in_shape),
+                "classes": dataset.classes,
+                "train_size": dataset.x_train.shape[0],
+                "test_size": dataset.x_test.shape[0],
+            }
+        elif saved["settings"]["iterations"] != config.iterations:
+            record = {**saved, "settings": {**saved["settings"], "iterations": config.iterations}}
+        else:
+            record = None  # resumed with the recorded settings: config.json stays as it is
+        if record is not None:
+            _write_text(out / "config.json", json.dumps(record, indent=2) + "\n")
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         if init_path.exists():
@@ -243,7 +251,6 @@ def run_experiment(
         params = dict(model.named_parameters())
         names = prunable_names(model)
 
-        results = _read_results(results_path)
         masks = {n: torch.ones_like(params[n], dtype=torch.bool) for n in names}
         dense = None
         if results:

@@ -4,6 +4,7 @@ process, as a user runs it, and must exit 2 (usage) or 1 (failure) with one ``er
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -53,3 +54,47 @@ def test_ctrl_c_during_verify_is_one_line():
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 130 and err.splitlines() == ["sparsity-oracle verify: interrupted"]
+
+
+REPRODUCE = ("reproduce", "--method", "lt", "--model", "linear", "--iterations", "1", "--epochs", "1", "--no-progress")
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("out, message", [
+    ("afile", "--out afile: afile exists and is not a folder"),
+    ("/dev/null/run", "--out /dev/null/run: /dev/null exists and is not a folder"),
+    ("/sys/run", "--out /sys/run: cannot create the folder /sys/run ("),
+])
+def test_reproduce_refuses_an_out_that_cannot_be_a_folder(tmp_path, out, message):
+    _torch()
+    if out.startswith("/sys") and not os.path.isdir("/sys"):
+        pytest.skip("no /sys on this system")
+    (tmp_path / "afile").write_text("")
+    assert message in fails_with_one_line(*REPRODUCE, "--out", out, status=2, cwd=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+@pytest.mark.parametrize("device, message", [
+    ("tpu", "device 'tpu': expected auto, cpu, cuda or cuda:N"),
+    ("cuda", "device 'cuda': CUDA is not available to this torch"),
+])
+def test_reproduce_refuses_a_device_it_cannot_use(tmp_path, device, message):
+    torch = _torch()
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    assert message in fails_with_one_line(*REPRODUCE, "--device", device, "--out", "run", status=2, cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_refuses_an_output_in_a_file(tmp_path):
+    _torch()
+    run = tmp_path / "run"
+    run.mkdir()
+    line = {"iteration": 0, "method": "lt", "model": "mlp", "dataset": "digits", "scope": "global", "epochs": 1,
+            "seed": 0, "kept_fraction": 1.0, "accuracy_retrained": 0.9, "pqi": 0.1, "gini": 0.3}
+    (run / "results.jsonl").write_text(json.dumps(line) + "\n")
+    assert fails_with_one_line("plot", str(run), "--output", "/dev/null/x.png", status=2).endswith(
+        "--output /dev/null/x.png: /dev/null exists and is not a folder")
