@@ -30,6 +30,7 @@ def fails_with_one_line(*args, status: int, cwd=None) -> str:
     ("pq_index:r=3", "pq_index has no parameter r (its parameters are p, q)"),
     ("gini:p=1", "gini has no parameter p (it takes none)"),
     ("neg_lp:dps=3", "neg_lp has no parameter dps (its parameters are p)"),
+    ("neg_lp_minus:p=1", "neg_lp_minus(p=1): p must be < 0, got p=1"),
     ("nope", "unknown measure(s) nope; known: l0, "),
 ])
 def test_properties_refuses_bad_measures(measure, message):
