@@ -23,8 +23,9 @@ Vector shapes (``vectors`` mixes them all; each is also public):
 Lengths: most draws have 2..8 entries; one draw in ten is long (9..max_size).
 
 The oracle's differential cases are drawn from here too (``signed_vectors``, the SAP and
-fixed-ratio parameters, ``mask_problems``, ``limit_problems``): this module is the one home of
-the project's hypothesis strategies.
+fixed-ratio parameters, ``mask_problems``, ``limit_problems``), through ``reproducible_examples``
+(the same examples for a seed whatever else is imported): this module is the one home of the
+project's hypothesis strategies.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ __all__ = [
     "exact_limit_problems",
     "exact_reals",
     "quadratic_limit_problems",
+    # drawing examples outside a test
+    "reproducible_examples",
 ]
 
 
@@ -367,3 +370,60 @@ def quadratic_limit_problems(draw, max_size: int = 4):
     hessian = [[sum(b[k][i] * b[k][j] for k in range(rank)) for j in range(d)] for i in range(d)]
     weights = draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))
     return weights, hessian, draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))
+
+
+# --- drawing examples outside a test --------------------------------------------------------
+
+
+#: Name of the hypothesis backend that ``reproducible_examples`` registers and uses.
+REPRODUCIBLE_BACKEND = "sparsity-oracle-reproducible"
+
+
+def _register_reproducible_backend() -> str:
+    """Register (once) a backend that is hypothesis' own provider minus its pool of constants
+    taken from the loaded modules' source, and return the backend's name.
+
+    Recent hypothesis versions (6.155, for one) replace about one draw in twenty by a constant
+    found in the source of any *local* module that happens to be imported (the user's
+    implementation, the command line, a test file ...), so the same seed gives different
+    examples depending on what else is loaded.  Without the pool, the examples depend only on
+    the seed, the strategy and the hypothesis version.  A hypothesis without the pool (or
+    without this internal provider class) gets its default backend; ``tests/oracle/
+    test_cases.py`` checks reproducibility for the installed version.
+    """
+    try:
+        from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS, HypothesisProvider
+    except ImportError:  # pragma: no cover - older hypothesis: no module-constant pool
+        return "hypothesis"
+    if not hasattr(HypothesisProvider, "_maybe_draw_constant"):  # pragma: no cover - no pool
+        return "hypothesis"
+
+    class WithoutModuleConstants(HypothesisProvider):
+        def _maybe_draw_constant(self, *args, **kwargs):
+            return None
+
+    AVAILABLE_PROVIDERS.setdefault(REPRODUCIBLE_BACKEND, WithoutModuleConstants)
+    return REPRODUCIBLE_BACKEND
+
+
+def reproducible_examples(strategy: st.SearchStrategy, n: int, seed: int = 0) -> list:
+    """``n`` examples of ``strategy``: the same list for the same (strategy, n, seed) whatever
+    the entry point and whatever else is imported, and the first k of them are the examples
+    for n = k.  Drawn with the generate phase only (no shrinking, no example database), so a
+    call costs about n draws."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    drawn: list = []
+    if n <= 0:
+        return drawn
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), backend=_register_reproducible_backend())
+    @given(strategy)
+    def collect(example):
+        drawn.append(example)
+
+    collect()
+    return drawn[:n]

@@ -95,12 +95,31 @@ Exact results: counts and masks.
     c smallest unmasked magnitudes, ties first in group order, SPEC §1), with every
     already-pruned entry still pruned.  Magnitude comparisons are exact in any binary format, so
     there is no tolerance on which entries go.
+
+Diagnosing a failure (``diagnosis``; these bounds never widen what passes).
+    * Range.  The accumulation format (float64 for float64 input, float32 otherwise: SPEC §3)
+      holds magnitudes up to ``Precision.largest`` and normal numbers down to
+      ``Precision.smallest_normal``.  An unscaled evaluation overflows when a power sum
+      S_t = sum |w_i|^t, a norm S_t^{1/t} (or, for the Gini, N sum |w_i|) exceeds ``largest``;
+      it underflows when S_t or a norm falls below ``smallest_normal``, or when the terms
+      |w_i|^t below ``smallest_normal`` carry more than u of S_t (losing them moves the result
+      by more than one rounding).
+    * Cancellation of the PQI-bound formed as r = d (1 + eta_r)^{-q/(q-p)} (1 - I)^{qp/(q-p)}
+      from an I within its own budget b_I (``pq_index_budget``): 1 - I has relative error
+      b_I / (1 - I), which the exponent multiplies by qp/(q - p):
+
+          |r_impl - r| / r <= b_I / (1 - I) * qp/(q - p) + (PQI-bound budget).
+
+      Near I = 1 (a few dominant entries) this is far above the direct budget: the subtraction
+      1 - I cancels.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Multiplier on every derived bound (per-operation constants of pow/log/exp, see above).
 SAFETY = 4
@@ -116,18 +135,24 @@ DTYPES = tuple(_UNIT_ROUNDOFF)
 @dataclass(frozen=True)
 class Precision:
     """Unit roundoffs of an implementation's dtype: accumulation ``u`` and result ``u_out``;
-    ``tiny``: the dtype's smallest subnormal (the absolute resolution of its results)."""
+    ``tiny``: the dtype's smallest subnormal (the absolute resolution of its results);
+    ``largest`` / ``smallest_normal``: the range of the accumulation format (float64 for
+    float64, float32 otherwise), where unscaled intermediates overflow or underflow."""
 
     dtype: str
     u: float
     u_out: float
     tiny: float
+    largest: float
+    smallest_normal: float
 
     @classmethod
     def of(cls, dtype: str) -> "Precision":
         if dtype not in _UNIT_ROUNDOFF:
             raise ValueError(f"DTYPE must be one of {DTYPES}, got DTYPE={dtype!r}")
-        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype], _TINY[dtype])
+        accumulation = np.finfo(np.float64 if dtype == "float64" else np.float32)
+        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype], _TINY[dtype],
+                   float(accumulation.max), float(accumulation.smallest_normal))
 
 
 def summation_factor(n: int) -> float:
@@ -171,3 +196,12 @@ def radius_relative_budget(prec: Precision, d: int) -> float:
 def product_error(prec: Precision, value: float) -> float:
     """Error budget of a short product of exact factors (d beta, gamma d): SAFETY u |value|."""
     return SAFETY * prec.u * abs(value)
+
+
+def pqi_bound_via_pq_index_budget(prec: Precision, d: int, p: float, q: float, pqi: float) -> float:
+    """Relative error of the PQI-bound formed from the PQI I as d (1 + eta_r)^{-q/(q-p)}
+    (1 - I)^{qp/(q-p)} (the cancellation of 1 - I, module docstring); inf for I >= 1."""
+    if pqi >= 1:
+        return math.inf
+    amplified = pq_index_budget(prec, d, p, q, pqi) / (1 - pqi) * q * p / (q - p)
+    return amplified + pqi_bound_relative_budget(prec, d, p, q)

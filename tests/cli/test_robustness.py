@@ -80,5 +80,5 @@ def test_no_hypothesis_folder_is_left_behind(tmp_path, monkeypatch):
 def test_verify_rejects_an_implementation_that_provides_nothing(capsys):
     assert main(["verify", "--quick", "--impl", "json"]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines() == [f"sparsity-oracle verify: --impl json provides none of "
+    assert err.splitlines() == [f"sparsity-oracle verify: error: --impl json provides none of "
                                 f"{', '.join(verify_cli.FUNCTIONS)}"]

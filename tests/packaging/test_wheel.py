@@ -105,8 +105,8 @@ def test_pyargs_from_outside_the_checkout(wheel, tmp_path):
     good = pytest_in_venv("usergini")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "sparsity-oracle implementations:" in good.stdout  # the plugin came through its entry point
-    assert "test_hard_cases[usergini-gini] PASSED" in good.stdout
-    assert "test_generated_cases[usergini-gini] PASSED" in good.stdout
+    assert "test_hard_case[usergini-gini/one-hot] PASSED" in good.stdout  # one test per case
+    assert "test_generated_case[usergini-gini/generated/seed=0/0] PASSED" in good.stdout
     bad = pytest_in_venv("badgini")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "FAIL gini" in bad.stdout

@@ -44,7 +44,7 @@ def test_gpu_impl_names_the_missing_extra():
 def test_help_lists_the_torch_commands():
     result = sparsity_oracle("--help")
     assert result.returncode == 0
-    for command in ("reproduce", "plot"):
+    for command in ("reproduce", "plot", "audit-run"):
         assert f"    {command}" in result.stdout
     assert sparsity_oracle("reproduce", "--help").returncode == 0
 
@@ -52,6 +52,7 @@ def test_help_lists_the_torch_commands():
 @pytest.mark.parametrize("args", [
     ("reproduce", "--method", "sap", "--out", "{out}"),
     ("plot", "{out}"),
+    ("audit-run", "{out}", "--method", "lt"),
 ])
 def test_torch_commands_fail_with_one_line(tmp_path, args):
     out = tmp_path / "run"
