@@ -15,10 +15,11 @@ Vector shapes (``vectors`` mixes them all; each is also public):
 * ``near_constant_vectors``: one value perturbed by a few ulps (or exactly constant);
 * ``dominant_vectors``: one dominant entry and a tail 2**-20 .. 2**-1000 times smaller;
 * ``two_level_vectors``: a few free entries and a block of equal entries at another scale (the
-  shape of the PQI's Robin Hood counterexamples: errata §1);
-* ``grid_vectors``: integers below 2**24 times one common power of two.  Sums, differences and
-  small dyadic multiples of such entries are again exact float64 values, which lets a float-only
-  implementation be judged on exactly the transformed vector (see ``properties.predicates``).
+  shape of the PQI's Robin Hood counterexamples: docs/errata.md, diao.theorem1.six_properties);
+* ``grid_vectors``: integers below 2**24 times one common power of two (2**-1064 .. 2**960).
+  Sums, differences and small dyadic multiples of such entries are again exact float64 values
+  (no product underflows), which lets a float-only implementation be judged on exactly the
+  transformed vector (see ``properties.predicates``).
 
 Lengths: most draws have 2..8 entries; one draw in ten is long (9..max_size).
 
@@ -37,11 +38,16 @@ from hypothesis import strategies as st
 
 #: Mantissa bits of a ``grid_vectors`` entry: sums and 8-bit dyadic multiples stay below 2**53.
 GRID_BITS = 24
+#: Exponents of a ``grid_vectors`` entry.  The smallest leaves room for the dyadic factors the
+#: float path applies (scales down to 2**-10, Robin Hood transfers t (c_i - c_j)/2 with
+#: t = k/256, i.e. 2**-9), so no product falls below float64's smallest step 2**-1074.
+GRID_EXPONENTS = (-1074 + 10, 960)
 #: Default longest vector.
 MAX_SIZE = 1000
 
 __all__ = [
     "GRID_BITS",
+    "GRID_EXPONENTS",
     "MAX_SIZE",
     "dominant_vectors",
     "generic_entries",
@@ -161,13 +167,15 @@ def two_level_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list
 
 @st.composite
 def grid_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
-    """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in -1074..960.
+    """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in GRID_EXPONENTS
+    (-1064..960).
 
     Zeros are frequent (m_k = 0 is a favoured draw).  Sums and differences of entries, and their
-    products with 8-bit dyadic factors 2**-10..2**10, are again exact float64 values.
+    products with dyadic factors k 2**j (k < 2**8, -10 <= j <= 10), are again exact float64
+    values: at most 24 + 8 + 1 significant bits, no exponent below -1074 or above 1023.
     """
     n = draw(sizes(min_size, max_size))
-    exponent = draw(st.integers(-1074, 960))
+    exponent = draw(st.integers(*GRID_EXPONENTS))
     mantissas = draw(
         st.lists(st.one_of(st.just(0), st.integers(1, 2**GRID_BITS - 1)), min_size=n, max_size=n)
     )

@@ -2,21 +2,29 @@
 
 Four panels against the pruning iteration t: test accuracy of the retrained weights w_t (%),
 weights kept |m_t| / total (%), PQI and Gini of w_t's unmasked weights.  Runs (``OUT``
-folders of ``reproduce``) whose settings differ only in the seed are one curve: the mean over
-seeds, with a band from the minimum to the maximum (the legend gives the number of seeds where
-a curve has several).  Curve labels name only the settings that differ between curves; the
-common ones are the figure's title.  The weights-kept panel is linear, or logarithmic once a
-curve falls below 10 %, and labels each curve's last value.
+folders of ``reproduce``) whose settings (``config.json``) differ only in the seed are one
+curve: the mean over seeds, with a band from the minimum to the maximum.  A curve is named by
+its method (with the settings of its legend, e.g. SAP's p and q), model, dataset, scope and
+epochs; curves that these leave alike (SAP at two eta_r, say) are told apart by the settings
+in which they differ.  Curve labels name only what differs between curves; what is common is
+the figure's title; the legend gives the number of seeds where a curve has several.  The
+weights-kept panel is linear, or logarithmic once a curve falls below 10 %, and labels each
+curve's last value.
+
+A sweep folder (``sparsity-oracle sweep --out DIR``, SPEC §12: its runs in ``DIR/runs/``)
+stands for its runs; ``plot DIR`` alone draws the sweep's figures, one per dataset and model,
+into ``DIR/figures/`` (``plot_sweep``), as the sweep itself does when it ends.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from .methods import METHODS
-from .run_files import create_folder, read_jsonl
+from .run_files import create_folder, read_json, read_jsonl
 
 HELP = "Plot accuracy, fraction of weights kept, PQI and Gini vs iteration of reproduce runs (PNG)."
 
@@ -29,9 +37,11 @@ PANELS = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="+", metavar="OUT", help="output folders of reproduce")
-    parser.add_argument("--output", default="pruning.png",
-                        help="image to write (default %(default)s; .png is added to a name without suffix)")
+    parser.add_argument("runs", nargs="+", metavar="OUT",
+                        help="output folders of reproduce, or sweep folders (their runs)")
+    parser.add_argument("--output", default=None,
+                        help="image to write (default pruning.png; for one sweep folder: its figures/; "
+                             ".png is added to a name without suffix)")
     parser.add_argument("--title", default=None, help="figure title (default: the common settings)")
 
 
@@ -49,18 +59,48 @@ def _curve_key(first: dict) -> dict:
     }
 
 
+def _read_results(folder) -> list[dict]:
+    path = Path(folder) / "results.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: is {folder} an output folder of reproduce?")
+    lines = read_jsonl(path)
+    if not lines:
+        raise ValueError(f"{path} holds no completed iteration")
+    return lines
+
+
+def _settings(folder) -> dict:
+    """The run's settings but the seed (``config.json``; empty for a folder without one)."""
+    path = Path(folder) / "config.json"
+    settings = read_json(path).get("settings", {}) if path.is_file() else {}
+    return {k: v for k, v in settings.items() if k != "seed"}
+
+
+def _shown(name: str, value) -> str:
+    return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+
+
 def load_runs(folders) -> dict:
-    """{curve key (tuple of items): [results lines of each run]}, in the order given."""
-    curves = {}
+    """{curve key (tuple of (name, shown value) items): [results lines of each run]}, curves in
+    the order of their first run.  Runs with equal settings but the seed share a curve; the key
+    is ``_curve_key``'s items, plus, where that leaves distinct curves alike, one item for each
+    setting in which such curves differ (the same items on every key)."""
+    groups = {}
     for folder in folders:
-        path = Path(folder) / "results.jsonl"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: is {folder} an output folder of reproduce?")
-        lines = read_jsonl(path)
-        if not lines:
-            raise ValueError(f"{path} holds no completed iteration")
-        curves.setdefault(tuple(_curve_key(lines[0]).items()), []).append(lines)
-    return curves
+        lines = _read_results(folder)
+        settings = _settings(folder)
+        base = tuple(_curve_key(lines[0]).items())
+        groups.setdefault((base, json.dumps(settings, sort_keys=True)), (base, settings, []))[2].append(lines)
+    extra = []
+    for base, settings, _ in groups.values():
+        for other_base, other, _ in groups.values():
+            if other_base == base:
+                extra.extend(k for k in {**settings, **other}
+                             if settings.get(k) != other.get(k) and k not in extra)
+    return {
+        base + tuple((name, _shown(name, settings.get(name))) for name in extra): runs
+        for base, settings, runs in groups.values()
+    }
 
 
 #: Line styles of the curves in drawing order: the first curves are drawn thickest and solid,
@@ -108,6 +148,8 @@ def plot_runs(folders, output, title=None) -> Path:
 
     output = output_path(output)
     curves = load_runs(folders)
+    if not curves:
+        raise ValueError("no run to draw")
     keys = list(curves)
     varying = [i for i in range(len(keys[0])) if len({k[i][1] for k in keys}) > 1]
     common = [v for i, (_, v) in enumerate(keys[0]) if i not in varying]
@@ -153,14 +195,51 @@ def plot_runs(folders, output, title=None) -> Path:
     return output
 
 
+def is_sweep(folder) -> bool:
+    """Whether ``folder`` is a sweep's output folder (it holds ``runs/``, no results of its own)."""
+    folder = Path(folder)
+    return (folder / "runs").is_dir() and not (folder / "results.jsonl").exists()
+
+
+def sweep_runs(folder) -> list[Path]:
+    """The run folders of a sweep folder whose results are per iteration (reproduce's pruning
+    runs; runs of other kinds are not drawn here), in name order."""
+    runs = []
+    for run in sorted(p for p in (Path(folder) / "runs").iterdir() if p.is_dir()):
+        results = run / "results.jsonl"
+        lines = read_jsonl(results) if results.is_file() else []
+        if lines and "iteration" in lines[0]:
+            runs.append(run)
+    return runs
+
+
+def plot_sweep(folder, runs=None, title=None) -> list[Path]:
+    """The figures of a sweep: its runs (``runs``, default ``sweep_runs(folder)``) drawn by
+    ``plot_runs``, one figure per dataset and model, ``folder/figures/pruning-<dataset>-<model>.png``."""
+    figures = {}
+    for run in sweep_runs(folder) if runs is None else runs:
+        first = _read_results(run)[0]
+        figures.setdefault((first["dataset"], first["model"]), []).append(run)
+    return [plot_runs(members, Path(folder) / "figures" / f"pruning-{dataset}-{model}.png", title)
+            for (dataset, model), members in figures.items()]
+
+
 def run(args) -> int:
     try:
-        output = plot_runs(args.runs, args.output, args.title)
+        if len(args.runs) == 1 and args.output is None and is_sweep(args.runs[0]):
+            outputs = plot_sweep(args.runs[0], title=args.title)
+            if not outputs:
+                raise ValueError(f"{args.runs[0]}: no run with per-iteration results in its runs/")
+        else:
+            folders = [run for folder in args.runs for run in (sweep_runs(folder) if is_sweep(folder) else [folder])]
+            outputs = [plot_runs(folders, args.output or "pruning.png", args.title)]
     except (FileNotFoundError, ValueError) as error:
         print(f"sparsity-oracle plot: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"sparsity-oracle plot: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        print(f"sparsity-oracle plot: error: cannot write {args.output or 'the figure'}: {error.strerror or error}",
+              file=sys.stderr)
         return 1
-    print(output)
+    for output in outputs:
+        print(output)
     return 0

@@ -32,13 +32,14 @@ from .causes import CONVENTIONS
 
 HELP = "run the proof obligations, property fuzzing and differential checks of implementations"
 
-#: Expected Hurley-Rickard verdicts of the main measures (docs/errata.md §2): properties that
-#: fail; every other property must hold.  (measure, params) -> failing properties.
+#: Expected Hurley-Rickard verdicts of the main measures (docs/errata.md,
+#: diao.theorem1.six_properties): properties that fail; every other property must hold.
+#: (measure, params) -> failing properties.
 PROPERTY_VERDICTS = {
     ("pq_index", (("p", 0.5), ("q", 1.0))): frozenset(),
     ("pq_index", (("p", 1.0), ("q", 2.0))): frozenset(),
     ("gini", ()): frozenset(),
-    ("pq_index", (("p", 2.0), ("q", 4.0))): frozenset({"D1"}),  # errata §1: Robin Hood fails for p > 1
+    ("pq_index", (("p", 2.0), ("q", 4.0))): frozenset({"D1"}),  # Robin Hood fails for p > 1
 }
 
 #: Examples for a property expected to fail (at least; a found counterexample ends the search).
@@ -128,8 +129,9 @@ def _proofs(out: _Report) -> None:
 
 def _properties(out: _Report, mode: dict, seed: int) -> None:
     out.section("properties", "Hurley-Rickard properties of the reference's own measures (properties.check_measure)",
-                f"this section judges sparsity_oracle.reference, not --impl; + holds: no counterexample in "
-                f"{mode['property_examples']} examples, - fails: a proved counterexample, = undecided: a tie")
+                f"this section judges sparsity_oracle.reference, not --impl; + holds: every one of "
+                f"{mode['property_examples']} examples decided in its favour, - fails: a decided counterexample, "
+                f"? undecided (a failure here, with the reason)")
     try:
         from sparsity_oracle.properties import PROPERTIES, check_measure
         from sparsity_oracle.properties.cli import label, verdict_line
@@ -149,17 +151,19 @@ def _properties(out: _Report, mode: dict, seed: int) -> None:
         if failing:
             longer = search(sorted(failing), FAILING_EXAMPLES).results
             report = replace(report, results={p: (longer if p in failing else report.results)[p] for p in PROPERTIES})
-        found = frozenset(p for p, r in report.results.items() if not r.holds)
-        wrong = found ^ failing
-        expected = f"expected failing: {', '.join(sorted(failing)) or 'none'}"
+        found = frozenset(p for p, r in report.results.items() if r.holds is False)
+        undecided = sorted(p for p, r in report.results.items() if r.holds is None)
+        wrong = (found ^ failing) | set(undecided)
+        expected = f"expected failing: {', '.join(sorted(failing)) or 'none'}" + (
+            f"; undecided: {', '.join(undecided)}" if undecided else "")
         out.line("properties", not wrong, f"{label(name, dict(params))}: {verdict_line(report)} ({expected})",
                  failing=len(wrong))
         for prop in sorted(wrong):
-            cx = report[prop].counterexample
-            if cx is not None:
-                out.print(f"        {prop} counterexample: {cx.to_json()}")
+            result = report[prop]
+            if result.counterexample is not None:
+                out.print(f"        {prop} {result.status}: {result.reason or result.counterexample.to_json()}")
         verdicts_json.append({"measure": name, "params": dict(params), "found_failing": sorted(found),
-                              "expected_failing": sorted(failing), "ok": not wrong})
+                              "undecided": undecided, "expected_failing": sorted(failing), "ok": not wrong})
     out.data["properties"] = verdicts_json
 
 

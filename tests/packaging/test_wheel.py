@@ -54,7 +54,7 @@ def test_wheel_installs_one_namespace(wheel):
     assert top == {"sparsity_oracle"}
     for shipped in ("sparsity_oracle/reference/__init__.py", "sparsity_oracle/gpu_impl/experiments/runner.py",
                     "sparsity_oracle/oracle/test_oracle.py", "sparsity_oracle/properties/strategies.py",
-                    "sparsity_oracle/proofs/theorem1.py"):
+                    "sparsity_oracle/proofs/theorem1.py", "sparsity_oracle/claims/mo2023-spode-slides.toml"):
         assert shipped in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
