@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import mpmath
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
