@@ -97,3 +97,16 @@ def test_verify_rejects_an_implementation_that_provides_nothing(capsys):
     err = capsys.readouterr().err
     assert err.splitlines() == [f"sparsity-oracle verify: error: --impl json provides none of "
                                 f"{', '.join(verify_cli.FUNCTIONS)}"]
+
+
+def test_reproduce_help_shows_every_default_and_offers_only_implemented_methods():
+    from sparsity_oracle.cli import build_parser
+    from sparsity_oracle.gpu_impl.experiments.methods import METHODS
+
+    (commands,) = [a for a in build_parser()._actions if a.dest == "command"]
+    reproduce = commands.choices["reproduce"]
+    undocumented = [a.option_strings[0] for a in reproduce._actions
+                    if a.option_strings and a.nargs != 0 and a.default is not None and "default" not in a.help]
+    assert undocumented == []
+    (method,) = [a for a in reproduce._actions if a.dest == "method"]
+    assert list(method.choices) == list(METHODS) and "spode" not in method.choices
