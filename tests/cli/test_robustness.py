@@ -97,6 +97,9 @@ def test_verify_rejects_an_implementation_that_provides_nothing(capsys):
     err = capsys.readouterr().err
     assert err.splitlines() == [f"sparsity-oracle verify: error: --impl json provides none of "
                                 f"{', '.join(verify_cli.FUNCTIONS)}"]
+    assert main(["verify", "--quick", "--impl", "pqindex_misspelt"]) == 2  # a typo
+    assert capsys.readouterr().err.splitlines() == [
+        "sparsity-oracle verify: error: cannot load --impl pqindex_misspelt: No module named 'pqindex_misspelt'"]
 
 
 def test_reproduce_help_shows_every_default_and_offers_only_implemented_methods():
