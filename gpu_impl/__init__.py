@@ -23,6 +23,7 @@ _EXPORTS = {
     "PruningLimit": "limit",
     "Spectrum": "limit",
     "pruning_limit": "limit",
+    "resolve_device": "devices",
     "MagnitudeHistogram": "streaming",
     "PowerSums": "streaming",
     "gini": "measures",
@@ -32,6 +33,17 @@ _EXPORTS = {
     "sap_count_and_bound": "pruning",
     "sap_masks": "pruning",
     "sap_prune_count": "pruning",
+    "euler_step": "spode",
+    "final_mask": "spode",
+    "final_masks": "spode",
+    "keep_largest": "spode",
+    "kth_smallest": "spode",
+    "polarise": "spode",
+    "sparsity_index": "spode",
+    "sparsity_index_gradient": "spode",
+    "spode_direction": "spode",
+    "step_sizes": "spode",
+    "update_scores": "spode",
 }
 
 __all__ = sorted(_EXPORTS) + ["SCOPES", "UNAVAILABLE", "unavailable"]

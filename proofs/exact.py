@@ -8,7 +8,8 @@ the defaults are the reference function's, so they live in one place):
   ``kurtosis4``, ``u_theta``, ``gini``) take c as Fractions and return an ``int`` or a
   ``Fraction``: the exact value;
 * the others take c as sympy expressions (``compare`` passes one positive symbol per distinct
-  non-zero value, 0 for a zero entry) and return a sympy expression: algebraic (powers with
+  non-zero value, 0 for a zero entry) and return a sympy expression (the dimension d, where a
+  form uses it, is a positive symbol too, ``dimension(d)``): algebraic (powers with
   rational exponents, square roots: ``neg_lp``, ``l2_over_l1``, ``neg_lp_minus``, ``hoyer``,
   ``pq_mean``, ``l1_over_lq``, ``pq_index``) or elementary (``exp``, ``log``: ``neg_tanh``,
   ``neg_log``, ``gaussian_entropy``, ``shannon_entropy``, ``shannon_entropy_raw``), or
@@ -19,7 +20,9 @@ contributes an exact 0 (appending a zero leaves the expression unchanged); ``neg
 tanh x = 1 - 2/(e^{2x} + 1), so -sum_j tanh x_j = sum_j (2/(e^{2 x_j} + 1) - 1) keeps the tails
 e^{-2x} apart from the integers (two values near -N that differ by e^{-4e48} would otherwise
 need 10^48 digits).  Entries are symbols, not numbers, so sympy never factors the huge integers
-of float64 entries (2**-1074 .. 2**1023).
+of float64 entries (2**-1074 .. 2**1023), and the dimension is a symbol, so sympy never
+evaluates d**e for an exponent e such as 1/0.8 - 1/0.3 read exactly from binary (a ratio of
+32-digit integers: sympy's perfect-power search on 28**e does not finish).
 
 ``compare(name, params, x, y)`` decides the order of S(x) and S(y) without rounding:
 
@@ -77,11 +80,16 @@ def _power_sum(c, t):
     return _sympy().Add(*[v**exponent for v in _nonzero(c)])
 
 
+def dimension(d: int):
+    """The positive symbol standing for the dimension ``d`` in the symbolic forms (``exact_form``
+    gives its value); vectors of one length share it, so what depends on d alone cancels."""
+    return _sympy().Symbol(f"d{d}", positive=True)
+
+
 def _pq_ratio(c, p, q):
     """d^{1/q-1/p} ||c||_p / ||c||_q (sympy)."""
-    sp = _sympy()
     p, q = _rational(p), _rational(q)
-    return sp.Integer(len(c)) ** (1 / q - 1 / p) * _power_sum(c, p) ** (1 / p) / _power_sum(c, q) ** (1 / q)
+    return dimension(len(c)) ** (1 / q - 1 / p) * _power_sum(c, p) ** (1 / p) / _power_sum(c, q) ** (1 / q)
 
 
 def _l0(c):
@@ -153,7 +161,7 @@ def _shannon_entropy_raw(c):
 
 def _hoyer(c):
     sp = _sympy()
-    root = sp.sqrt(len(c))
+    root = sp.sqrt(dimension(len(c)))
     return (root - sp.Add(*c) / sp.sqrt(sp.Add(*[v**2 for v in c]))) / (root - 1)
 
 
@@ -229,7 +237,8 @@ def exact_form(name: str, vectors, params: dict | None = None):
 
     Returns (forms, values): a rational measure's forms are its exact values (``values`` is
     empty); a symbolic measure's forms are sympy expressions in one positive symbol per distinct
-    non-zero magnitude across all the vectors, and ``values`` maps each symbol to its Fraction."""
+    non-zero magnitude across all the vectors (and ``dimension(len(v))`` for each length), and
+    ``values`` maps each symbol to its Fraction."""
     sp = _sympy()
     exact = _parameters(name, params)
     magnitudes = [_magnitudes(v) for v in vectors]
@@ -238,7 +247,9 @@ def exact_form(name: str, vectors, params: dict | None = None):
     distinct = sorted({v for c in magnitudes for v in c if v})
     symbols = {v: sp.Symbol(f"c{k}", positive=True) for k, v in enumerate(distinct)}
     forms = [EXACT_FORMS[name]([symbols[v] if v else sp.Integer(0) for v in c], **exact) for c in magnitudes]
-    return forms, {symbol: v for v, symbol in symbols.items()}
+    values = {symbol: v for v, symbol in symbols.items()}
+    values.update({dimension(len(c)): Fraction(len(c)) for c in magnitudes})
+    return forms, values
 
 
 def compare(name: str, params: dict | None, x: Vector, y: Vector) -> Decision:

@@ -80,6 +80,12 @@ __all__ = [
     "exact_limit_problems",
     "exact_reals",
     "quadratic_limit_problems",
+    # SpODE / PSO steps
+    "E_KINDS",
+    "SPODE_MANTISSA_BITS",
+    "dyadic_entries",
+    "spode_steps",
+    "tied_scores",
     # drawing examples outside a test
     "reproducible_examples",
 ]
@@ -378,6 +384,66 @@ def quadratic_limit_problems(draw, max_size: int = 4):
     hessian = [[sum(b[k][i] * b[k][j] for k in range(rank)) for j in range(d)] for i in range(d)]
     weights = draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))
     return weights, hessian, draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))
+
+
+# --- SpODE / PSO: one ODE step on small vectors (tests/gpu_impl/test_gpu_spode.py) ----------------
+# Entries are k * 2**j with |k| < 2**bits: exactly representable in a dtype of ``bits`` mantissa
+# bits (float16: 11, bfloat16: 8, float32: 24; 26 for float64, so that products m_i theta_i are
+# exact float64 values and masks rank exactly what the reference ranks).  Small integers are
+# mixed in so that products tie.
+
+#: Mantissa bits of the entries drawn for each dtype.
+SPODE_MANTISSA_BITS = {"float64": 26, "float32": 24, "float16": 11, "bfloat16": 8}
+
+
+def dyadic_entries(bits: int, min_exp: int = -8, max_exp: int = 2) -> st.SearchStrategy[float]:
+    """Signed k * 2**j, |k| < 2**bits, j in [min_exp - bits, max_exp], or a small integer (ties)."""
+    scaled = st.builds(lambda k, j: math.ldexp(k, j - bits), st.integers(-(2**bits) + 1, 2**bits - 1),
+                       st.integers(min_exp, max_exp))
+    return st.one_of(st.integers(-3, 3).map(float), scaled)
+
+
+#: How e relates to g in a drawn step: independent, an exact multiple (the collinear branch),
+#: zero, or a multiple plus a perturbation 2**-20..2**-40 smaller (near-collinear: cancellation).
+E_KINDS = ("independent", "collinear", "zero", "near-collinear")
+
+
+@st.composite
+def spode_steps(draw, bits: int = 24, max_size: int = 8) -> dict:
+    """One PSO step's inputs: ``m``, ``theta``, ``g`` (not all zero), ``e`` (of a kind in
+    ``E_KINDS``, named ``kind``), ``dt`` in (0, 1/4], relative ``radius`` in [1, 3] (1 included:
+    no tilt), ``level`` in [0, 1] (a multiple of 1/64) and ``momentum`` in {0, 1/2, 9/10}."""
+    d = draw(st.integers(1, max_size))
+    entries = dyadic_entries(bits)
+    vector = st.lists(entries, min_size=d, max_size=d)
+    m, theta, g = draw(vector), draw(vector), draw(vector)
+    if not any(g):
+        g[draw(st.integers(0, d - 1))] = 1.0
+    kind = draw(st.sampled_from(E_KINDS))
+    if kind == "independent":
+        e = draw(vector)
+    elif kind == "zero":
+        e = [0.0] * d
+    else:
+        factor = math.ldexp(draw(st.sampled_from([-1, 1])), draw(st.integers(-3, 3)))
+        e = [factor * v for v in g]
+        if kind == "near-collinear":
+            j = draw(st.integers(20, 40))
+            e = [v + math.ldexp(w, -j) for v, w in zip(e, draw(vector))]
+    return {
+        "m": m, "theta": theta, "g": g, "e": e, "kind": kind,
+        "dt": math.ldexp(draw(st.integers(1, 256)), -10),
+        "radius": 1 + draw(st.integers(0, 32)) / 16,
+        "level": draw(st.integers(0, 64)) / 64,
+        "momentum": draw(st.sampled_from([0.0, 0.5, 0.9])),
+    }
+
+
+@st.composite
+def tied_scores(draw, max_size: int = 12) -> list[float]:
+    """Signed scores with many ties (values in -2..2 in quarters): the tie order decides masks."""
+    d = draw(st.integers(1, max_size))
+    return draw(st.lists(st.integers(-8, 8).map(lambda k: k / 4), min_size=d, max_size=d))
 
 
 # --- drawing examples outside a test --------------------------------------------------------

@@ -12,7 +12,8 @@ from .measures import MEASURES
 from .pqi import eta, pq_index, pqi_bound
 from .sap import (SCOPES, SapParameters, fixed_ratio_masks, pruning_groups, sap_count_and_bound, sap_masks,
                   sap_parameters, sap_prune_count, smallest_positions)
-from .spode import spode_direction
+from .spode import (euler_step, final_mask, polarise, sparsity_index, sparsity_index_gradient, spode_direction,
+                    step_sizes, update_scores)
 
 __all__ = [
     "MAX_DPS", "MEASURES", "PruningLimit", "SCOPES", "SapParameters", "Spectrum", "endpoints", "eta", "exact_real", "first_satisfied",
@@ -20,4 +21,5 @@ __all__ = [
     "quadratic_limit", "removed_squares", "sap_count_and_bound", "sap_masks", "sap_parameters",
     "sap_prune_count",
     "smallest_positions", "spode_direction",
+    "euler_step", "final_mask", "polarise", "sparsity_index", "sparsity_index_gradient", "step_sizes", "update_scores",
 ]

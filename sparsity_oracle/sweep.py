@@ -384,12 +384,12 @@ def write_summary(out: Path, runs) -> Path:
 
 
 def write_figures(out: Path, runs) -> list[Path]:
-    """``DIR/figures/``: the ``plot`` command's figures of the finished runs whose results are
-    per iteration (``cli_plot.plot_sweep``); none, with a note, without matplotlib."""
+    """``DIR/figures/``: the ``plot`` command's figures of the finished runs of ``reproduce``
+    (``cli_plot.plot_sweep``: per iteration, or per density); none, with a note, without matplotlib."""
     from .gpu_impl.experiments.cli_plot import plot_sweep, sweep_runs
 
-    per_iteration = set(sweep_runs(out))
-    members = [out / "runs" / run.name for run in runs if out / "runs" / run.name in per_iteration]  # grid order
+    drawn = set(sweep_runs(out))
+    members = [out / "runs" / run.name for run in runs if out / "runs" / run.name in drawn]  # grid order
     try:
         return plot_sweep(out, members) if members else []
     except ModuleNotFoundError as error:

@@ -25,6 +25,13 @@ interrupted iteration is redone from its start, and since an iteration depends o
 (w_init, m_t, seed, t) (batch order: ``training.epoch_generator``) the results are those of
 an uninterrupted run.
 
+What ``--resume`` may change: only ``iterations`` (any other setting that differs from
+``OUT/config.json`` is refused, naming each).  Fewer iterations than the run has completed
+is refused (they exist; choose another folder); as many completes nothing; more continue.
+``config.json`` is left as it is, except that a changed ``iterations`` is written into it.
+Nothing is created in ``OUT`` before the settings, the device and the dataset are checked, so a
+refused run leaves no file or folder behind.
+
 CPU threads: ``threads`` (default 1 on CPU) is set for the run and restored afterwards;
 results are reproducible for a given device and thread count.
 """
@@ -36,6 +43,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -45,7 +53,9 @@ import torch
 from .. import validation
 from ..measures import gini, pq_index
 from ..names import DATASETS, MODELS, SCOPES
+from ..devices import resolve_device
 from . import data as data_module
+from .run_files import check_folder, create_folder, read_json, read_jsonl
 from .methods import METHODS, PruningContext
 from .models import build_model, prunable_names
 from .training import accuracy, batches, epoch_generator, loss_function, make_optimizer, pruning_generator, train_epoch
@@ -88,44 +98,92 @@ class ExperimentConfig:
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("threads", self.threads is None or self.threads >= 1, ">= 1"),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
         # checked by gpu_impl's validators before any training: every real setting is logged, so
         # finite; p < q for the logged PQI; the rest by the method
-        for field in dataclasses.fields(self):
-            if field.type == "float":
-                validation.real_param(getattr(self, field.name), field.name)
+        validation.config_settings(self, checks)
         validation.p_and_q(self.p, self.q)
         validation.positive(self.lr, "lr")
         METHODS[self.method].validate(self)
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+@contextmanager
+def compute_settings(device: torch.device, threads: Optional[int]):
+    """For the duration of a run: ``threads`` CPU threads (default 1 on CPU, torch's choice on
+    other devices), restored afterwards; deterministic cuDNN on CUDA."""
+    threads = threads or (1 if device.type == "cpu" else None)
+    previous_threads = torch.get_num_threads()
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        yield
+    finally:
+        torch.set_num_threads(previous_threads)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` to a temporary file next to ``path``, then rename it to ``path``: a reader
+    (or a resumed run) sees the old file or the new one, never half a file."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
 
 
-def _save(obj, path: Path) -> None:
-    _write_atomic(path, lambda tmp: torch.save(obj, tmp))
+def save_atomic(obj, path: Path) -> None:
+    """``torch.save(obj)`` to ``path`` atomically."""
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
-def _write_text(path: Path, text: str) -> None:
-    _write_atomic(path, lambda tmp: tmp.write_text(text))
+def write_text_atomic(path: Path, text: str) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
-def _cpu(tensors: dict) -> dict:
+def cpu_copy(tensors: dict) -> dict:
+    """{name: a detached CPU copy of the tensor}."""
     return {name: t.detach().to("cpu", copy=True) for name, t in tensors.items()}
 
 
-def _measure(fn, values: torch.Tensor, *args) -> Optional[float]:
+def check_resumable(out: Path, settings: dict, resumable=()) -> dict:
+    """The record saved in ``out``/config.json, once checked that ``settings`` equal its
+    settings except the keys in ``resumable`` (compared as JSON values, so a tuple equals the
+    saved list); ValueError naming each difference, or the file if it is damaged."""
+    record = read_json(out / "config.json")
+    saved = record.get("settings", {})
+    current = json.loads(json.dumps(settings))
+    changed = [k for k in current if k not in resumable and saved.get(k) != current[k]]
+    if changed:
+        diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
+        raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
+    return record
+
+
+def write_config(out: Path, settings: dict, device: torch.device, dataset, saved: Optional[dict] = None) -> None:
+    """``out``/config.json: the run's ``settings`` and what else fixes its results (device,
+    threads, torch version, the digits split seed, the dataset's shape and sizes).  A resumed
+    run passes the ``saved`` record (``check_resumable``): it is kept as it is, with only the
+    settings that changed (the resumable ones) written into it; unchanged, the file is left alone."""
+    if saved is not None:
+        current = json.loads(json.dumps(settings))
+        if saved.get("settings") != current:
+            write_text_atomic(out / "config.json", json.dumps({**saved, "settings": current}, indent=2) + "\n")
+        return
+    record = {
+        "settings": settings,
+        "resolved_device": str(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
+        "in_shape": list(dataset.in_shape),
+        "classes": dataset.classes,
+        "train_size": dataset.x_train.shape[0],
+        "test_size": dataset.x_test.shape[0],
+    }
+    write_text_atomic(out / "config.json", json.dumps(record, indent=2) + "\n")
+
+
+def measure(fn, values: torch.Tensor, *args) -> Optional[float]:
     """fn(values) as a float, or None where it is undefined (no entry or all zero)."""
     if not bool(values.ne(0).any()):
         return None
@@ -140,7 +198,7 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
         layers[name] = {
             "kept": values.numel(),
             "total": w.numel(),
-            "pqi": _measure(pq_index, values, config.p, config.q),
+            "pqi": measure(pq_index, values, config.p, config.q),
         }
     flat = torch.cat(kept_values)
     kept = sum(layer["kept"] for layer in layers.values())
@@ -159,8 +217,8 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
         "pruned_count": kept - next_kept,
         "accuracy_retrained": acc_retrained,
         "accuracy_pruned": acc_pruned,
-        "pqi": _measure(pq_index, flat, config.p, config.q),
-        "gini": _measure(gini, flat),
+        "pqi": measure(pq_index, flat, config.p, config.q),
+        "gini": measure(gini, flat),
         "layers": layers,
     }
 
@@ -168,20 +226,11 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
 def _read_results(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = read_jsonl(path)
     for i, line in enumerate(lines):
         if line["iteration"] != i:
             raise ValueError(f"{path}: line {i + 1} is iteration {line['iteration']}, expected {i}")
     return lines
-
-
-def _check_resumable(out: Path, config: ExperimentConfig) -> None:
-    saved = json.loads((out / "config.json").read_text())["settings"]
-    current = dataclasses.asdict(config)
-    changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
-    if changed:
-        diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
-        raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
 
 
 def run_experiment(
@@ -197,53 +246,33 @@ def run_experiment(
     and monitoring)."""
     from tqdm import tqdm
 
-    out = Path(out)
+    out = check_folder(out)
     results_path, init_path = out / "results.jsonl", out / "init.pt"
     if not resume and (results_path.exists() or init_path.exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
+    saved = None
     if resume and (out / "config.json").exists():
-        _check_resumable(out, config)
-    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+        saved = check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
+    results = _read_results(results_path)
+    if len(results) > config.iterations:
+        raise ValueError(f"--iterations {config.iterations}: {out} already holds {len(results)} completed "
+                         f"iterations; ask for {len(results)} or more, or choose another --out")
 
     device = resolve_device(config.device)
-    threads = config.threads or (1 if device.type == "cpu" else None)
-    previous_threads = torch.get_num_threads()
-    if device.type == "cuda":
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-    try:
-        if threads:
-            torch.set_num_threads(threads)
+    with compute_settings(device, config.threads):
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        _write_text(
-            out / "config.json",
-            json.dumps(
-                {
-                    "settings": dataclasses.asdict(config),
-                    "resolved_device": str(device),
-                    "threads": torch.get_num_threads(),
-                    "torch": torch.__version__,
-                    "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
-                    "in_shape": list(dataset.in_shape),
-                    "classes": dataset.classes,
-                    "train_size": dataset.x_train.shape[0],
-                    "test_size": dataset.x_test.shape[0],
-                },
-                indent=2,
-            )
-            + "\n",
-        )
+        (create_folder(out) / "checkpoints").mkdir(exist_ok=True)
+        write_config(out, dataclasses.asdict(config), device, dataset, saved)
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         if init_path.exists():
             model.load_state_dict(torch.load(init_path, map_location=device))
         else:
-            _save(_cpu(model.state_dict()), init_path)
+            save_atomic(cpu_copy(model.state_dict()), init_path)
         w_init = {k: v.detach().clone() for k, v in model.state_dict().items()}
         params = dict(model.named_parameters())
         names = prunable_names(model)
 
-        results = _read_results(results_path)
         masks = {n: torch.ones_like(params[n], dtype=torch.bool) for n in names}
         dense = None
         if results:
@@ -297,14 +326,12 @@ def run_experiment(
             )
             line = _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned)
             bar.set_postfix(iteration=t, accuracy=f"{acc_retrained:.4f}", kept=f"{kept_fraction:.4f}")
-            _save(
-                {"state_dict": _cpu(model.state_dict()), "masks": _cpu(masks), "next_masks": _cpu(next_masks)},
+            save_atomic(
+                {"state_dict": cpu_copy(model.state_dict()), "masks": cpu_copy(masks), "next_masks": cpu_copy(next_masks)},
                 out / "checkpoints" / f"iter_{t}.pt",
             )
             results.append(line)
-            _write_text(results_path, "".join(json.dumps(r) + "\n" for r in results))
+            write_text_atomic(results_path, "".join(json.dumps(r) + "\n" for r in results))
             masks = next_masks
         bar.close()
         return results
-    finally:
-        torch.set_num_threads(previous_threads)

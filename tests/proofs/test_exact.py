@@ -50,6 +50,19 @@ def test_appending_a_zero_is_proved_equal_where_the_terms_vanish():
     assert exact.compare("pq_index", {}, (1.0, 2.0, 0.0), (1.0, 2.0)).order == 1
 
 
+def test_the_dimension_is_a_symbol_so_binary_exponents_stay_unevaluated():
+    """p = 0.3, q = 0.8 read exactly make d**(1/q - 1/p) an exponent of two 32-digit integers;
+    sympy's evaluation of 28**e never finished (CI ran out of time on a D1 case of 28 entries).
+    With d a symbol, a Robin Hood pair of equal multisets is proved equal and a P2 pair decided."""
+    x = (1.0,) * 20 + (2.0,) * 7 + (0.0,)
+    params = {"p": 0.3, "q": 0.8}
+    (form,), values = exact.exact_form("pq_index", (x,), params)
+    assert exact.dimension(28) in form.free_symbols and values[exact.dimension(28)] == 28
+    assert exact.compare("pq_index", params, x, x[::-1]).order == 0
+    assert exact.compare("pq_index", params, x, x + (0.0,)).order == -1
+    assert exact.compare("hoyer", {}, x, x + (0.0,)).order == -1
+
+
 def test_saturated_differences_get_their_sign():
     """-tanh of entries near 1e214 moved by 4e190: values equal to 10**214 digits, sign decided."""
     c = (1.0090255693145167e214, 9.640842832056628e214)

@@ -72,9 +72,29 @@ def _recheck_h_line(example):
         assert abs(derivative + printed) < mpmath.mpf(10) ** -40
 
 
+def _recheck_spode(example):
+    """The SpODE slides' printed closed form at the example (mpmath), against the reference's F:
+    the printed radicand of x is negative where F exists; the printed collinear test fails on a
+    collinear pair, for which the reference returns g/||g||^2."""
+    exact_g, exact_e = ([Fraction(v) for v in example[k]] for k in ("g", "e"))
+    g, e = [_mpf(v) for v in exact_g], [_mpf(v) for v in exact_e]
+    with mpmath.workdps(DPS):
+        gg, ge, ee = mpmath.fdot(g, g), mpmath.fdot(g, e), mpmath.fdot(e, e)
+        if "printed_radicand" in example:
+            r2 = _mpf(example["r_squared"])
+            assert (r2 - 1) / (mpmath.sqrt(gg) * mpmath.sqrt(ee)) ** 2 - ge**2 < 0
+            direction = reference.spode_direction(exact_g, exact_e, mpmath.sqrt(r2 / gg), dps=DPS)
+            assert abs(mpmath.fdot(g, direction) - 1) < mpmath.mpf(10) ** -40  # F exists, g^T F = 1
+        else:
+            assert mpmath.sqrt(gg) * mpmath.sqrt(ee) != ge**2
+            assert reference.spode_direction(exact_g, exact_e, 2) == tuple(v / gg for v in g)
+
+
 def _recheck(obligation_id, example):
     """Re-evaluate a refutation's counterexample outside sympy (reference, mpmath)."""
-    if "printed_line2" in example:
+    if obligation_id.startswith("SpODE."):
+        _recheck_spode(example)
+    elif "printed_line2" in example:
         _recheck_h_line(example)
     elif "sum_w_pow_t_minus_1" in example:
         with pytest.raises(ZeroDivisionError):  # 0^(t-1) with t < 1: no value
