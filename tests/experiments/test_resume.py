@@ -1,5 +1,5 @@
 """``--resume``: a run killed at any iteration and resumed is the uninterrupted run, for every
-registered method and scope, in every logged value and every checkpoint; and it goes on from
+registered method of the iterative protocol and every scope, in every logged value and every checkpoint; and it goes on from
 where it stopped rather than starting again."""
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from sparsity_oracle.gpu_impl.experiments.methods import METHODS  # noqa: E402
 from sparsity_oracle.gpu_impl.experiments.runner import ExperimentConfig, run_experiment  # noqa: E402
 
 ITERATIONS = 3
-#: every method registered by the package (tests register theirs later), every scope
-RUNS = [(method, scope) for method in list(METHODS) for scope in ("global", "layer", "neuron")]
+#: every method of the iterative protocol registered by the package (tests register theirs
+#: later), every scope it takes; the one-shot protocol (SpODE and its baselines) has its own
+#: runner, oneshot_runner
+RUNS = [(name, scope) for name, method in list(METHODS.items()) if method.protocol == "iterative"
+        for scope in method.scopes]
+
+
+def test_the_iterative_methods_are_covered():
+    assert {name for name, _ in RUNS} >= {"sap", "lt", "oneshot"}
 
 
 class Killed(Exception):
