@@ -28,6 +28,8 @@ PLANTED = (
             "min(_UNIT_ROUNDOFF[dtype], 2.0**-24)", "_UNIT_ROUNDOFF[dtype]"),
     Planted("float16 results rounded like float32", "sparsity_oracle/oracle/tolerances.py",
             '"float16": 2.0**-11', '"float16": 2.0**-24'),
+    Planted("summation factor log2 n without the +1", "sparsity_oracle/oracle/tolerances.py",
+            "math.ceil(math.log2(max(n, 1))) + 1", "math.ceil(math.log2(max(n, 1)))"),
     Planted("no subnormal slack", "sparsity_oracle/oracle/checks.py",
             "    budget += prec.tiny\n", "    budget += 0.0\n"),
     Planted("pqi_bound budget x100", "sparsity_oracle/oracle/checks.py",
