@@ -26,6 +26,7 @@ COMMANDS = {
     "pqi": ("sparsity_oracle.pqi_report", False),
     "reproduce": ("sparsity_oracle.gpu_impl.experiments.cli_reproduce", True),
     "plot": ("sparsity_oracle.gpu_impl.experiments.cli_plot", True),
+    "limit": ("sparsity_oracle.gpu_impl.experiments.cli_limit", True),
 }
 
 

@@ -38,6 +38,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -107,22 +108,71 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+@contextmanager
+def compute_settings(device: torch.device, threads: Optional[int]):
+    """For the duration of a run: ``threads`` CPU threads (default 1 on CPU, torch's choice on
+    other devices), restored afterwards; deterministic cuDNN on CUDA."""
+    threads = threads or (1 if device.type == "cpu" else None)
+    previous_threads = torch.get_num_threads()
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        yield
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` to a temporary file next to ``path``, then rename it to ``path``: a reader
+    (or a resumed run) sees the old file or the new one, never half a file."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
     os.replace(tmp, path)
 
 
-def _save(obj, path: Path) -> None:
-    _write_atomic(path, lambda tmp: torch.save(obj, tmp))
+def save_atomic(obj, path: Path) -> None:
+    """``torch.save(obj)`` to ``path`` atomically."""
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
-def _write_text(path: Path, text: str) -> None:
-    _write_atomic(path, lambda tmp: tmp.write_text(text))
+def write_text_atomic(path: Path, text: str) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
-def _cpu(tensors: dict) -> dict:
+def cpu_copy(tensors: dict) -> dict:
+    """{name: a detached CPU copy of the tensor}."""
     return {name: t.detach().to("cpu", copy=True) for name, t in tensors.items()}
+
+
+def check_resumable(out: Path, settings: dict, resumable=()) -> None:
+    """ValueError unless ``settings`` equal the settings saved in ``out``/config.json, except
+    the keys in ``resumable`` (compared as JSON values, so a tuple equals the saved list)."""
+    saved = json.loads((out / "config.json").read_text())["settings"]
+    current = json.loads(json.dumps(settings))
+    changed = [k for k in current if k not in resumable and saved.get(k) != current[k]]
+    if changed:
+        diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
+        raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
+
+
+def write_config(out: Path, settings: dict, device: torch.device, dataset) -> None:
+    """``out``/config.json: the run's ``settings`` and what else fixes its results (device,
+    threads, torch version, the digits split seed, the dataset's shape and sizes)."""
+    record = {
+        "settings": settings,
+        "resolved_device": str(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
+        "in_shape": list(dataset.in_shape),
+        "classes": dataset.classes,
+        "train_size": dataset.x_train.shape[0],
+        "test_size": dataset.x_test.shape[0],
+    }
+    write_text_atomic(out / "config.json", json.dumps(record, indent=2) + "\n")
 
 
 def _measure(fn, values: torch.Tensor, *args) -> Optional[float]:
@@ -185,15 +235,6 @@ def _read_results(path: Path) -> list[dict]:
     return lines
 
 
-def _check_resumable(out: Path, config: ExperimentConfig) -> None:
-    saved = json.loads((out / "config.json").read_text())["settings"]
-    current = dataclasses.asdict(config)
-    changed = [k for k in current if k not in RESUMABLE_CHANGES and saved.get(k) != current[k]]
-    if changed:
-        diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
-        raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
-
-
 def run_experiment(
     config: ExperimentConfig,
     out,
@@ -212,43 +253,19 @@ def run_experiment(
     if not resume and (results_path.exists() or init_path.exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
     if resume and (out / "config.json").exists():
-        _check_resumable(out, config)
+        check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
 
     device = resolve_device(config.device)
-    threads = config.threads or (1 if device.type == "cpu" else None)
-    previous_threads = torch.get_num_threads()
-    if device.type == "cuda":
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-    try:
-        if threads:
-            torch.set_num_threads(threads)
+    with compute_settings(device, config.threads):
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        _write_text(
-            out / "config.json",
-            json.dumps(
-                {
-                    "settings": dataclasses.asdict(config),
-                    "resolved_device": str(device),
-                    "threads": torch.get_num_threads(),
-                    "torch": torch.__version__,
-                    "digits_split_seed": data_module.DIGITS_SPLIT_SEED,
-                    "in_shape": list(dataset.in_shape),
-                    "classes": dataset.classes,
-                    "train_size": dataset.x_train.shape[0],
-                    "test_size": dataset.x_test.shape[0],
-                },
-                indent=2,
-            )
-            + "\n",
-        )
+        write_config(out, dataclasses.asdict(config), device, dataset)
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         if init_path.exists():
             model.load_state_dict(torch.load(init_path, map_location=device))
         else:
-            _save(_cpu(model.state_dict()), init_path)
+            save_atomic(cpu_copy(model.state_dict()), init_path)
         w_init = {k: v.detach().clone() for k, v in model.state_dict().items()}
         params = dict(model.named_parameters())
         names = prunable_names(model)
@@ -302,14 +319,12 @@ def run_experiment(
             )
             line = _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned)
             bar.set_postfix(iteration=t, accuracy=f"{acc_retrained:.4f}", kept=f"{kept_fraction:.4f}")
-            _save(
-                {"state_dict": _cpu(model.state_dict()), "masks": _cpu(masks), "next_masks": _cpu(next_masks)},
+            save_atomic(
+                {"state_dict": cpu_copy(model.state_dict()), "masks": cpu_copy(masks), "next_masks": cpu_copy(next_masks)},
                 out / "checkpoints" / f"iter_{t}.pt",
             )
             results.append(line)
-            _write_text(results_path, "".join(json.dumps(r) + "\n" for r in results))
+            write_text_atomic(results_path, "".join(json.dumps(r) + "\n" for r in results))
             masks = next_masks
         bar.close()
         return results
-    finally:
-        torch.set_num_threads(previous_threads)

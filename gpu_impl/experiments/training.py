@@ -15,6 +15,8 @@ Determinism: the batch order of epoch e of iteration t is a ``torch.randperm`` d
 CPU generator seeded with (seed, t, e) (``epoch_generator``), so an iteration replays exactly
 whether it runs in one process or after ``--resume``; there is no other randomness in
 training (no dropout, no augmentation).
+
+``l1`` (the pruning-limit experiment, SPEC §11) adds lambda sum |theta| to each batch's loss.
 """
 
 from __future__ import annotations
@@ -43,14 +45,23 @@ def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
     return optimizer, schedule
 
 
-def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None):
-    """One epoch over (x, y) in the order drawn from ``generator``.  ``masks``: a list of
+def l1_norm(parameters) -> torch.Tensor:
+    """sum |theta| over the given tensors: the l1 term of the pruning-limit authors' training
+    (their ``get_regularization_loss_my``: every weight and bias, BatchNorm's included)."""
+    return sum(p.abs().sum() for p in parameters)
+
+
+def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None, l1=0.0):
+    """One epoch over (x, y) in the order drawn from ``generator``, minimising the batch's mean
+    cross-entropy plus ``l1`` * ``l1_norm(model.parameters())``.  ``masks``: a list of
     (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
     model.train()
     order = torch.randperm(x.shape[0], generator=generator).to(x.device)
     for start in range(0, x.shape[0], batch_size):
         batch = order[start : start + batch_size]
         loss = F.cross_entropy(model(x[batch]), y[batch])
+        if l1:
+            loss = loss + l1 * l1_norm(model.parameters())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if masks is not None:
@@ -65,16 +76,24 @@ def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, mask
 
 
 @torch.no_grad()
-def accuracy(model, x, y, *, batch_size=1000, parameters=None) -> float:
-    """Top-1 accuracy (a fraction in [0, 1]) of ``model`` in eval mode; ``parameters``
-    optionally overrides some parameters by name (``torch.func.functional_call``)."""
+def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, float]:
+    """(mean cross-entropy, top-1 accuracy as a fraction in [0, 1]) of ``model`` in eval mode
+    on (x, y); ``parameters`` optionally overrides some parameters by name
+    (``torch.func.functional_call``).  The loss is accumulated in float64."""
     model.eval()
     correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    loss = torch.zeros((), dtype=torch.float64, device=x.device)
     for start in range(0, x.shape[0], batch_size):
-        inputs = x[start : start + batch_size]
+        inputs, targets = x[start : start + batch_size], y[start : start + batch_size]
         if parameters is None:
             logits = model(inputs)
         else:
             logits = torch.func.functional_call(model, parameters, (inputs,), strict=False)
-        correct += (logits.argmax(1) == y[start : start + batch_size]).sum()
-    return correct.item() / x.shape[0]
+        correct += (logits.argmax(1) == targets).sum()
+        loss += F.cross_entropy(logits, targets, reduction="sum").to(torch.float64)
+    return loss.item() / x.shape[0], correct.item() / x.shape[0]
+
+
+def accuracy(model, x, y, *, batch_size=1000, parameters=None) -> float:
+    """The accuracy of ``evaluate``."""
+    return evaluate(model, x, y, batch_size=batch_size, parameters=parameters)[1]
