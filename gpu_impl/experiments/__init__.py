@@ -6,7 +6,9 @@ One-shot, end to end.
 * :mod:`.training` masked SGD training and evaluation.
 * :mod:`.runner`   the pruning loop (``ExperimentConfig``, ``run_experiment``), its outputs and
                    ``--resume``.
-* :mod:`.cli_reproduce`, :mod:`.cli_plot`  the ``reproduce`` and ``plot`` subcommands.
+* :mod:`.limit_run` the pruning limit of a trained model, predicted and measured (SPEC §11).
+* :mod:`.cli_reproduce`, :mod:`.cli_plot`, :mod:`.cli_limit`  the ``reproduce``, ``plot`` and
+  ``limit`` subcommands.
 
 This package's ``__init__`` imports nothing heavy, so ``sparsity-oracle --help`` stays fast.
 """

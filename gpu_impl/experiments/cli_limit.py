@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="l1 coefficient: each batch minimises CE + LAMBDA sum|theta| (default 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init", default=None, metavar="CHECKPOINT",
-                        help="load these trained weights (a state_dict, or a checkpoint with one) instead of training")
+                        help="load these trained weights (a state_dict, or a checkpoint with one) instead of training "
+                             "(--epochs is then unused; --l1 still defines the loss)")
     parser.add_argument("--spectrum", default="auto", choices=("auto", "exact", "slq"),
                         help="exact: all D eigenvalues; slq: stochastic Lanczos quadrature; auto: exact for D <= 4096")
     parser.add_argument("--lanczos-steps", type=int, default=100, metavar="M", help="SLQ: Lanczos steps (default 100)")

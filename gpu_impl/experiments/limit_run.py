@@ -81,6 +81,8 @@ LIMIT_KEYS = ("kept", "total", "kept_fraction", "kept_lower", "kept_upper", "eps
 
 @dataclass(frozen=True)
 class LimitConfig:
+    """Every setting of a ``limit`` run (module docstring; the command's options)."""
+
     model: str = "mlp"
     dataset: str = "digits"
     data_dir: Optional[str] = None
