@@ -13,6 +13,8 @@ command-line modules of ``gpu_impl.experiments``) does not import torch: ``spars
 import importlib
 import importlib.util
 
+from .names import SCOPES
+
 #: The one-line reason gpu_impl cannot run without torch (printed by the command line).
 UNAVAILABLE = "gpu_impl: unavailable (torch is not installed: pip install 'sparsity-oracle[torch]')"
 
@@ -23,14 +25,13 @@ _EXPORTS = {
     "pruning_limit": "limit",
     "gini": "measures",
     "pq_index": "measures",
-    "SCOPES": "pruning",
     "fixed_ratio_masks": "pruning",
     "pqi_bound": "pruning",
     "sap_masks": "pruning",
     "sap_prune_count": "pruning",
 }
 
-__all__ = sorted(_EXPORTS) + ["UNAVAILABLE", "unavailable"]
+__all__ = sorted(_EXPORTS) + ["SCOPES", "UNAVAILABLE", "unavailable"]
 
 
 def unavailable() -> str | None:

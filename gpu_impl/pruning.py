@@ -28,9 +28,9 @@ from dataclasses import replace
 import torch
 
 from . import _core, validation
+from .names import SCOPES
 
 #: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
-SCOPES = ("global", "layer", "neuron")
 
 
 def _log_retained(rows: _core.Rows, top: torch.Tensor, p: float, q: float, eta_r: float, *,

@@ -21,6 +21,10 @@ Vector shapes (``vectors`` mixes them all; each is also public):
   implementation be judged on exactly the transformed vector (see ``properties.predicates``).
 
 Lengths: most draws have 2..8 entries; one draw in ten is long (9..max_size).
+
+The oracle's differential cases are drawn from here too (``signed_vectors``, the SAP and
+fixed-ratio parameters, ``mask_problems``, ``limit_problems``): this module is the one home of
+the project's hypothesis strategies.
 """
 
 from __future__ import annotations
@@ -54,6 +58,21 @@ __all__ = [
     "transfer_fractions",
     "two_level_vectors",
     "vectors",
+    # differential cases of the oracle
+    "MASK_SCOPES",
+    "MASK_SHAPES",
+    "amounts",
+    "betas",
+    "eta_rs",
+    "gammas",
+    "limit_problems",
+    "mask_problems",
+    "signed_vectors",
+    "weight_entries",
+    # exact inputs of the reference's tests
+    "exact_limit_problems",
+    "exact_reals",
+    "quadratic_limit_problems",
 ]
 
 
@@ -226,3 +245,125 @@ def pq_pairs() -> st.SearchStrategy[tuple[float, float]]:
     p = st.one_of(st.sampled_from(landmarks), st.floats(0.01, 4.0))
     gap = st.one_of(st.sampled_from([1e-3, 0.5, 1.0, 2.0]), st.floats(1e-3, 4.0))
     return st.tuples(p, gap).map(lambda pg: (pg[0], pg[0] + pg[1])).filter(lambda pq: 0 < pq[0] < pq[1])
+
+
+# --- differential cases of the oracle (``sparsity_oracle.oracle.cases``) ----------------------
+# Drawn element by element (no seeded generator), so that hypothesis shrinks a failing case to a
+# small one: entries towards 0 and ties, masks towards "all kept", sizes towards the smallest.
+
+
+def signed_vectors(min_size: int = 2, max_size: int = MAX_SIZE) -> st.SearchStrategy[list[float]]:
+    """``vectors`` with a sign drawn for each entry (shrinking towards all positive)."""
+
+    @st.composite
+    def signed(draw):
+        magnitudes = draw(vectors(min_size, max_size))
+        negative = draw(st.lists(st.booleans(), min_size=len(magnitudes), max_size=len(magnitudes)))
+        return [-x if s else x for x, s in zip(magnitudes, negative)]
+
+    return signed()
+
+
+def eta_rs() -> st.SearchStrategy[float]:
+    """SAP's eta_r >= 0 (0, the default, favoured)."""
+    return st.one_of(st.just(0.0), st.floats(0.0, 4.0))
+
+
+def gammas() -> st.SearchStrategy[float]:
+    """SAP's gamma > 0 (1, the default, favoured)."""
+    return st.one_of(st.just(1.0), st.floats(0.05, 4.0))
+
+
+def betas() -> st.SearchStrategy[float]:
+    """SAP's beta in (0, 1] (0.9, the default, favoured)."""
+    return st.one_of(st.just(0.9), st.floats(0.01, 1.0))
+
+
+def amounts() -> st.SearchStrategy[float]:
+    """The fixed-ratio amount in [0, 1]."""
+    return st.floats(0.0, 1.0)
+
+
+#: Tensor shapes of a mask problem: a Linear-like matrix, a bias-like vector, a Conv-like tensor.
+MASK_SHAPES = ((3, 4), (5,), (2, 3, 2))
+#: The scopes of ``sap_masks`` / ``fixed_ratio_masks`` (SPEC §2).
+MASK_SCOPES = ("global", "layer", "neuron")
+
+
+def weight_entries() -> st.SearchStrategy[float]:
+    """Signed weights: quarter integers in -2.5..2.5 (many ties, exact zeros) or any float in
+    -4..4."""
+    return st.one_of(st.integers(-10, 10).map(lambda k: k / 4), st.floats(-4.0, 4.0, allow_subnormal=False))
+
+
+def mask_problems(scopes=MASK_SCOPES) -> st.SearchStrategy[dict]:
+    """``{"weights": {name: array}, "masks": {name: bool array}, "scope": scope}``: two or three
+    tensors of ``MASK_SHAPES`` with ties, and masks keeping most entries."""
+    import numpy as np
+    from hypothesis.extra import numpy as hnp
+
+    kept = st.sampled_from((True, True, True, True, False))
+
+    @st.composite
+    def problem(draw):
+        shapes = MASK_SHAPES[: draw(st.integers(2, len(MASK_SHAPES)))]
+        weights = {f"t{i}": draw(hnp.arrays(np.float64, s, elements=weight_entries())) for i, s in enumerate(shapes)}
+        masks = {k: draw(hnp.arrays(np.bool_, w.shape, elements=kept)) for k, w in weights.items()}
+        return {"weights": weights, "masks": masks, "scope": draw(st.sampled_from(scopes))}
+
+    return problem()
+
+
+def limit_problems(max_size: int = 59) -> st.SearchStrategy[dict]:
+    """``{"magnitudes", "spectrum", "eps"}`` of ``pruning_limit``: D in 1..max_size magnitudes on a
+    0.01 grid (ties, zeros), D eigenvalues of either sign over four decades, eps in 1e-3..10."""
+    import numpy as np
+    from hypothesis.extra import numpy as hnp
+
+    @st.composite
+    def problem(draw):
+        d = draw(st.integers(1, max_size))
+        magnitudes = draw(hnp.arrays(np.float64, d, elements=st.integers(0, 400).map(lambda k: k / 100)))
+        eigenvalue = st.one_of(st.just(0.0), st.floats(-100.0, 100.0, allow_subnormal=False))
+        spectrum = draw(hnp.arrays(np.float64, d, elements=eigenvalue))
+        return {"magnitudes": magnitudes, "spectrum": spectrum, "eps": draw(st.floats(1e-3, 10.0))}
+
+    return problem()
+
+
+# --- exact inputs of the reference's own tests -------------------------------------------------
+
+
+def exact_reals(bound: int, *, max_denominator: int = 8) -> st.SearchStrategy:
+    """Signed reals in [-bound, bound] of every kind the reference reads exactly: ints,
+    ``Fraction``s (denominators up to ``max_denominator``) and floats."""
+    return st.one_of(
+        st.integers(-bound, bound),
+        st.fractions(-bound, bound, max_denominator=max_denominator),
+        st.floats(-bound, bound, allow_nan=False, allow_subnormal=False),
+    )
+
+
+@st.composite
+def exact_limit_problems(draw, max_size: int = 8):
+    """``(magnitudes, eigenvalues, eps)`` for ``pruning_limit`` in exact arithmetic: D in
+    1..max_size signed reals in -6..6, D eigenvalues in 0..5 (ints or quarter fractions), eps in
+    1/16..20."""
+    d = draw(st.integers(1, max_size))
+    magnitudes = draw(st.lists(exact_reals(6), min_size=d, max_size=d))
+    eigenvalue = st.integers(0, 5) | st.fractions(0, 5, max_denominator=4)
+    eigenvalues = draw(st.lists(eigenvalue, min_size=d, max_size=d))
+    eps = draw(st.one_of(st.fractions(Fraction(1, 16), 20, max_denominator=16), st.floats(0.01, 20)))
+    return magnitudes, eigenvalues, eps
+
+
+@st.composite
+def quadratic_limit_problems(draw, max_size: int = 4):
+    """``(weights, hessian, eps)`` for ``quadratic_limit``: D in 1..max_size integer weights, a
+    positive semi-definite integer H = BᵀB of any rank, eps in 1/8..12."""
+    d = draw(st.integers(1, max_size))
+    rank = draw(st.integers(1, d))
+    b = draw(st.lists(st.lists(st.integers(-2, 2), min_size=d, max_size=d), min_size=rank, max_size=rank))
+    hessian = [[sum(b[k][i] * b[k][j] for k in range(rank)) for j in range(d)] for i in range(d)]
+    weights = draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))
+    return weights, hessian, draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))

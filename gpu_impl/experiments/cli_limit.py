@@ -13,6 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..names import DATASETS, HESSIAN_DTYPES, MODELS, NEGATIVE_POLICIES, SPECTRA
+
+#: Printed after Ctrl-C (``limit_run`` keeps the trained weights, each SLQ probe and each ratio).
+INTERRUPTED = "finished stages are saved: run the same command with --resume to continue"
+
 HELP = "Predict the pruning limit of a trained model from its Hessian spectrum and prune it for real."
 
 
@@ -26,8 +31,8 @@ def _eps(text: str):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="mlp", choices=("linear", "mlp", "cnn"))
-    parser.add_argument("--dataset", default="digits", choices=("digits", "fashionmnist", "cifar10", "cifar100"))
+    parser.add_argument("--model", default="mlp", choices=MODELS)
+    parser.add_argument("--dataset", default="digits", choices=DATASETS)
     parser.add_argument("--data-dir", default=None, help="folder with the FashionMNIST IDX files or CIFAR pickles")
     parser.add_argument("--out", required=True,
                         help="output folder (limit.json, spectrum.npz, magnitudes.npy, actual.jsonl, limit.png)")
@@ -39,19 +44,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", default=None, metavar="CHECKPOINT",
                         help="load these trained weights (a state_dict, or a checkpoint with one) instead of training "
                              "(--epochs is then unused; --l1 still defines the loss)")
-    parser.add_argument("--spectrum", default="auto", choices=("auto", "exact", "slq"),
+    parser.add_argument("--spectrum", default="auto", choices=SPECTRA,
                         help="exact: all D eigenvalues; slq: stochastic Lanczos quadrature; auto: exact for D <= 4096")
     parser.add_argument("--lanczos-steps", type=int, default=100, metavar="M", help="SLQ: Lanczos steps (default 100)")
     parser.add_argument("--probes", type=int, default=10, metavar="V", help="SLQ: random probes (default 10)")
     parser.add_argument("--hessian-samples", type=int, default=None, metavar="N",
                         help="Hessian of the loss on a fixed subset of N training samples (default: all)")
     parser.add_argument("--hessian-batch", type=int, default=1024, help="samples per Hessian batch (default 1024)")
-    parser.add_argument("--hessian-dtype", default="float64", choices=("float64", "float32"))
+    parser.add_argument("--hessian-dtype", default="float64", choices=HESSIAN_DTYPES)
     parser.add_argument("--eps", type=_eps, default="batch-std",
                         help="loss tolerance: a number, or batch-std (default: the std of the 128-sample "
                              "mini-batch losses at w*, the authors' rule)")
     parser.add_argument("--eta", type=float, default=0.05, help="band: k* -/+ sqrt(8 log(4/eta) D) (default 0.05)")
-    parser.add_argument("--negative", default="abs", choices=("abs", "zero"),
+    parser.add_argument("--negative", default="abs", choices=NEGATIVE_POLICIES,
                         help="negative eigenvalues: abs uses |lambda| (the paper), zero treats them as flat")
     parser.add_argument("--ratios", type=float, nargs="+", default=None, metavar="R",
                         help="fractions of the prunable weights removed, increasing (default 0, 0.01, ..., 0.99)")

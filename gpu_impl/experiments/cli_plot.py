@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+from .methods import METHODS
+
 HELP = "Plot accuracy, fraction of weights kept, PQI and Gini vs iteration of reproduce runs (PNG)."
 
 PANELS = (
@@ -22,7 +24,6 @@ PANELS = (
     ("pqi", "PQI of $w_t$", 1.0),
     ("gini", "Gini of $w_t$", 1.0),
 )
-_METHOD_NAMES = {"sap": "SAP", "lt": "Lottery ticket", "oneshot": "One-shot"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _curve_key(first: dict) -> dict:
-    method = _METHOD_NAMES[first["method"]]
-    if first["method"] == "sap":
-        method += f" (p={first['p']:g}, q={first['q']:g})"
+    entry = METHODS.get(first["method"])
+    method = entry.label if entry else first["method"]
+    if entry and entry.legend:
+        method += " (" + ", ".join(f"{k}={first[k]:g}" for k in entry.legend) + ")"
     return {
         "method": method,
         "model": first["model"],

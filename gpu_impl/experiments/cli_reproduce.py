@@ -6,16 +6,23 @@ Example (digits, MLP, SAP with p = 0.5, q = 1, 10 iterations of 10 epochs)::
         --iterations 10 --epochs 10 --seed 0 --out runs/sap-mlp-s0
 
 ``--resume`` continues an interrupted run in the same ``--out`` folder with the same settings
-(``--iterations`` may grow).  ``spode`` is listed in the contract but not implemented: it is
-rejected with exit status 2.
+(``--iterations`` may grow).  The ``--method`` choices are the registered pruning methods
+(``methods.METHODS``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
-HELP = "Run a pruning experiment (SAP, Lottery ticket, One-shot) and log results.jsonl."
+from ..names import DATASETS, MODELS, SCOPES
+from .methods import METHODS
+
+#: Printed after Ctrl-C (completed iterations are kept: ``runner`` writes each atomically).
+INTERRUPTED = "completed iterations are saved: run the same command with --resume to continue"
+
+HELP = "Run a pruning experiment (" + ", ".join(m.label for m in METHODS.values()) + ") and log results.jsonl."
 
 _DEFAULTS = dict(
     scope="global", p=0.5, q=1.0, eta_r=0.0, gamma=1.0, beta=0.9, amount=0.2, lr=0.1,
@@ -24,11 +31,10 @@ _DEFAULTS = dict(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--method", required=True, choices=("sap", "lt", "oneshot", "spode"),
-                        help="sap (Algorithm 1), lt (Lottery ticket), oneshot; spode: not implemented")
-    parser.add_argument("--model", default="mlp", choices=("linear", "mlp", "cnn", "resnet18"))
-    parser.add_argument("--dataset", default="digits",
-                        choices=("digits", "fashionmnist", "cifar10", "cifar100"))
+    parser.add_argument("--method", required=True, choices=tuple(METHODS),
+                        help="; ".join(f"{m.name}: {m.help}" for m in METHODS.values()))
+    parser.add_argument("--model", default="mlp", choices=MODELS)
+    parser.add_argument("--dataset", default="digits", choices=DATASETS)
     parser.add_argument("--data-dir", default=None,
                         help="folder with the FashionMNIST IDX files or CIFAR pickle batches")
     parser.add_argument("--iterations", type=int, default=10, help="pruning iterations T")
@@ -37,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output folder (results.jsonl, checkpoints/, config.json)")
     parser.add_argument("--resume", action="store_true", help="continue after the last completed iteration")
     d = _DEFAULTS
-    parser.add_argument("--scope", default=d["scope"], choices=("global", "layer", "neuron"))
+    parser.add_argument("--scope", default=d["scope"], choices=SCOPES)
     parser.add_argument("--p", type=float, default=d["p"], help="SAP and logged PQI: p (default 0.5)")
     parser.add_argument("--q", type=float, default=d["q"], help="SAP and logged PQI: q (default 1)")
     parser.add_argument("--eta-r", type=float, default=d["eta_r"], help="SAP eta_r (default 0)")
@@ -57,17 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.method == "spode":
-        print("sparsity-oracle reproduce: error: spode is not implemented yet", file=sys.stderr)
-        return 2
     from .runner import ExperimentConfig, run_experiment
 
-    fields = (
-        "method model dataset data_dir iterations epochs seed scope p q eta_r gamma beta amount "
-        "lr momentum nesterov weight_decay batch_size device threads"
-    ).split()
     try:
-        config = ExperimentConfig(**{name: getattr(args, name) for name in fields})
+        config = ExperimentConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ExperimentConfig)})
         results = run_experiment(config, args.out, resume=args.resume, progress=args.progress)
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"sparsity-oracle reproduce: error: {error}", file=sys.stderr)

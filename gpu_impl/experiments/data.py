@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DATASETS = ("digits", "fashionmnist", "cifar10", "cifar100")
+from ..names import DATASETS
 
 #: Seed of the fixed digits train/test split (not the run's seed: every run sees one split).
 DIGITS_SPLIT_SEED = 0

@@ -48,22 +48,17 @@ from typing import Optional, Union
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from .. import hessian, validation
 from ..limit import Spectrum, pruning_limit
+from ..names import DATASETS, HESSIAN_DTYPES, MODELS, NEGATIVE_POLICIES, SPECTRA
 from ..pruning import fixed_ratio_masks
 from . import data as data_module
 from .models import build_model, prunable_names
 from .runner import (check_resumable, compute_settings, cpu_copy, resolve_device, save_atomic,
                      write_atomic, write_config, write_text_atomic)
-from .training import epoch_generator, evaluate, l1_norm, make_optimizer, train_epoch
+from .training import epoch_generator, evaluate, l1_norm, loss_function, make_optimizer, train_epoch
 
-#: Models of the ``limit`` command (CNN: SLQ only, its D is 1.55 M on digits).
-LIMIT_MODELS = ("linear", "mlp", "cnn")
-SPECTRA = ("auto", "exact", "slq")
-NEGATIVE = ("abs", "zero")
-HESSIAN_DTYPES = {"float64": torch.float64, "float32": torch.float32}
 #: ``auto`` takes the exact spectrum up to this D (a 128 MiB float64 Hessian), else SLQ.
 AUTO_EXACT_MAX = 4096
 #: Batch size of the mini-batch losses whose standard deviation is eps = "batch-std".
@@ -112,11 +107,11 @@ class LimitConfig:
 
     def __post_init__(self):
         checks = [
-            ("model", self.model in LIMIT_MODELS, f"one of {LIMIT_MODELS}"),
-            ("dataset", self.dataset in data_module.DATASETS, f"one of {data_module.DATASETS}"),
+            ("model", self.model in MODELS, f"one of {MODELS}"),
+            ("dataset", self.dataset in DATASETS, f"one of {DATASETS}"),
             ("spectrum", self.spectrum in SPECTRA, f"one of {SPECTRA}"),
-            ("negative", self.negative in NEGATIVE, f"one of {NEGATIVE}"),
-            ("hessian_dtype", self.hessian_dtype in HESSIAN_DTYPES, f"one of {tuple(HESSIAN_DTYPES)}"),
+            ("negative", self.negative in NEGATIVE_POLICIES, f"one of {NEGATIVE_POLICIES}"),
+            ("hessian_dtype", self.hessian_dtype in HESSIAN_DTYPES, f"one of {HESSIAN_DTYPES}"),
             ("epochs", self.epochs >= 1, ">= 1"),
             ("finetune_epochs", self.finetune_epochs >= 0, ">= 0"),
             ("lanczos_steps", self.lanczos_steps >= 1, ">= 1"),
@@ -203,7 +198,7 @@ class _Objective:
         with torch.no_grad():
             for start in range(0, order.numel(), EPS_BATCH):
                 batch = order[start:start + EPS_BATCH]
-                loss = F.cross_entropy(self.model(data.x_train[batch]), data.y_train[batch])
+                loss = loss_function(self.model(data.x_train[batch]), data.y_train[batch])
                 values.append(float(loss) + penalty)
         return float(np.std(values))
 
@@ -257,8 +252,9 @@ def _spectrum(config: LimitConfig, kind: str, model, names, dataset, out: Path, 
             return Spectrum(torch.from_numpy(saved["nodes"]), torch.from_numpy(saved["weights"]),
                             float(saved["zero_fraction"]))
     operator = hessian.LossHessian(model, names, dataset.x_train, dataset.y_train,
+                                   loss_fn=lambda logits, y: loss_function(logits, y, reduction="sum"),
                                    batch_size=config.hessian_batch, samples=config.hessian_samples,
-                                   seed=config.seed, dtype=HESSIAN_DTYPES[config.hessian_dtype])
+                                   seed=config.seed, dtype=getattr(torch, config.hessian_dtype))
     if kind == "exact":
         blocks = math.ceil(operator.size / 256) * operator.batches
         with tqdm(total=blocks, file=sys.stderr, disable=not progress, desc="exact Hessian (blocks)") as bar:

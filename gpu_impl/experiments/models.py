@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-MODELS = ("linear", "mlp", "cnn", "resnet18")
+from ..names import MODELS
 
 
 class CNN(nn.Sequential):

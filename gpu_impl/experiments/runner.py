@@ -5,11 +5,9 @@ For t = 0 .. T-1, with m_0 = all kept and w_init the seeded initialisation:
 1. start from w_init ⊙ m_t (every method rewinds, as Algorithm 1 does: "initialize w_t = w_0 ⊙
    m_t", its w_0 being our w_init; BatchNorm statistics rewind too);
 2. train E epochs with the masks held fixed (``training``) -> w_t;
-3. m_{t+1} = the masks after one pruning step (SPEC §2, via ``gpu_impl.pruning``):
-   * ``sap``     ``sap_masks(w_t, m_t, scope, p, q, eta_r, gamma, beta)``;
-   * ``lt``      ``fixed_ratio_masks(w_t, m_t, scope, amount)`` (Lottery ticket: rank by w_t);
-   * ``oneshot`` ``fixed_ratio_masks(w_0, m_t, scope, amount)`` (rank by the dense weights
-     trained at t = 0, w_0; at t = 0 the two baselines coincide).
+3. m_{t+1} = the method's ``next_masks`` (``methods.METHODS``: ``sap``, ``lt``, ``oneshot``,
+   or any registered method) given a ``PruningContext`` (w_t, w_0 = the dense weights trained at
+   t = 0, m_t, the model, the data and the loss);
 4. log one line of ``OUT/results.jsonl`` and write ``OUT/checkpoints/iter_{t}.pt``.
 
 Logged per iteration (SPEC §8): ``kept`` = |m_t| (so iteration 0 has kept_fraction 1),
@@ -47,13 +45,11 @@ import torch
 
 from .. import validation
 from ..measures import gini, pq_index
-from ..pruning import SCOPES, fixed_ratio_masks, sap_masks, sap_parameters
-
+from ..names import DATASETS, MODELS, SCOPES
 from . import data as data_module
-from .models import MODELS, build_model, prunable_names
-from .training import accuracy, epoch_generator, make_optimizer, train_epoch
-
-METHODS = ("sap", "lt", "oneshot")
+from .methods import METHODS, PruningContext
+from .models import build_model, prunable_names
+from .training import accuracy, batches, epoch_generator, loss_function, make_optimizer, pruning_generator, train_epoch
 #: Settings that may differ on ``--resume`` (every other one must match config.json).
 RESUMABLE_CHANGES = ("iterations",)
 
@@ -84,9 +80,9 @@ class ExperimentConfig:
 
     def __post_init__(self):
         checks = [
-            ("method", self.method in METHODS, f"one of {METHODS}"),
+            ("method", self.method in METHODS, f"one of {tuple(METHODS)}"),
             ("model", self.model in MODELS, f"one of {MODELS}"),
-            ("dataset", self.dataset in data_module.DATASETS, f"one of {data_module.DATASETS}"),
+            ("dataset", self.dataset in DATASETS, f"one of {DATASETS}"),
             ("scope", self.scope in SCOPES, f"one of {SCOPES}"),
             ("iterations", self.iterations >= 1, ">= 1"),
             ("epochs", self.epochs >= 1, ">= 1"),
@@ -96,10 +92,14 @@ class ExperimentConfig:
         for name, ok, rule in checks:
             if not ok:
                 raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
-        # the pruning parameters as gpu_impl.pruning checks them (finite, in range), before any training
-        sap_parameters(self.p, self.q, self.eta_r, self.gamma, self.beta)
-        validation.in_unit_interval(self.amount, "amount", open_low=False)
+        # checked by gpu_impl's validators before any training: every real setting is logged, so
+        # finite; p < q for the logged PQI; the rest by the method
+        for field in dataclasses.fields(self):
+            if field.type == "float":
+                validation.real_param(getattr(self, field.name), field.name)
+        validation.p_and_q(self.p, self.q)
         validation.positive(self.lr, "lr")
+        METHODS[self.method].validate(self)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -215,16 +215,6 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
     }
 
 
-def _next_masks(config, weights, masks, dense):
-    if config.method == "sap":
-        return sap_masks(
-            weights, masks, scope=config.scope, p=config.p, q=config.q,
-            eta_r=config.eta_r, gamma=config.gamma, beta=config.beta,
-        )
-    ranked = dense if config.method == "oneshot" else weights
-    return fixed_ratio_masks(ranked, masks, scope=config.scope, amount=config.amount)
-
-
 def _read_results(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -276,9 +266,8 @@ def run_experiment(
         if results:
             last = torch.load(out / "checkpoints" / f"iter_{len(results) - 1}.pt", map_location=device)
             masks = last["next_masks"]
-            if config.method == "oneshot":
-                first = torch.load(out / "checkpoints" / "iter_0.pt", map_location=device)
-                dense = {n: first["state_dict"][n] for n in names}
+            first = torch.load(out / "checkpoints" / "iter_0.pt", map_location=device)
+            dense = {n: first["state_dict"][n] for n in names}
 
         steps = math.ceil(dataset.x_train.shape[0] / config.batch_size) * config.epochs
         bar = tqdm(
@@ -310,9 +299,15 @@ def run_experiment(
                     on_epoch(t, e)
             acc_retrained = accuracy(model, dataset.x_test, dataset.y_test)
             weights = {n: params[n].detach() for n in names}
-            if config.method == "oneshot" and dense is None:
+            if dense is None:
                 dense = {n: w.clone() for n, w in weights.items()}
-            next_masks = _next_masks(config, weights, masks, dense)
+            context = PruningContext(
+                config=config, iteration=t, model=model, weights=weights, dense=dense, masks=masks,
+                batches=lambda t=t: batches(dataset.x_train, dataset.y_train, batch_size=config.batch_size,
+                                            generator=pruning_generator(config.seed, t)),
+                loss=loss_function, generator=pruning_generator(config.seed, t),
+            )
+            next_masks = METHODS[config.method].next_masks(context)
             acc_pruned = accuracy(
                 model, dataset.x_test, dataset.y_test,
                 parameters={n: weights[n] * next_masks[n] for n in names},

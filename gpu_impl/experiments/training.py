@@ -28,10 +28,20 @@ import torch
 from torch.nn import functional as F
 
 
+def _generator(sequence: np.random.SeedSequence) -> torch.Generator:
+    state = sequence.generate_state(2, dtype=np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
 def epoch_generator(seed: int, iteration: int, epoch: int) -> torch.Generator:
     """The CPU generator of the batch order of one epoch."""
-    state = np.random.SeedSequence([seed, iteration, epoch]).generate_state(2, dtype=np.uint32)
-    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+    return _generator(np.random.SeedSequence([seed, iteration, epoch]))
+
+
+def pruning_generator(seed: int, iteration: int) -> torch.Generator:
+    """The CPU generator a pruning method may draw from at iteration ``iteration`` (a stream of
+    its own, independent of the epochs' batch orders)."""
+    return _generator(np.random.SeedSequence([seed, iteration], spawn_key=(1,)))
 
 
 def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
@@ -45,21 +55,32 @@ def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
     return optimizer, schedule
 
 
+#: The training loss of every experiment (mean cross-entropy of the logits).
+loss_function = F.cross_entropy
+
+
 def l1_norm(parameters) -> torch.Tensor:
     """sum |theta| over the given tensors: the l1 term of the pruning-limit authors' training
     (their ``get_regularization_loss_my``: every weight and bias, BatchNorm's included)."""
     return sum(p.abs().sum() for p in parameters)
 
 
-def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None, l1=0.0):
-    """One epoch over (x, y) in the order drawn from ``generator``, minimising the batch's mean
-    cross-entropy plus ``l1`` * ``l1_norm(model.parameters())``.  ``masks``: a list of
-    (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
-    model.train()
+def batches(x, y, *, batch_size, generator):
+    """One epoch of mini-batches ``(x[b], y[b])`` in the order drawn from ``generator`` (a CPU
+    ``torch.Generator``, e.g. ``epoch_generator``): the experiments' data loader."""
     order = torch.randperm(x.shape[0], generator=generator).to(x.device)
     for start in range(0, x.shape[0], batch_size):
         batch = order[start : start + batch_size]
-        loss = F.cross_entropy(model(x[batch]), y[batch])
+        yield x[batch], y[batch]
+
+
+def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None, l1=0.0):
+    """One epoch over (x, y) in the order drawn from ``generator`` (``batches``), minimising the
+    batch's ``loss_function`` plus ``l1`` * ``l1_norm(model.parameters())``.  ``masks``: a list
+    of (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
+    model.train()
+    for inputs, targets in batches(x, y, batch_size=batch_size, generator=generator):
+        loss = loss_function(model(inputs), targets)
         if l1:
             loss = loss + l1 * l1_norm(model.parameters())
         optimizer.zero_grad(set_to_none=True)
@@ -77,7 +98,7 @@ def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, mask
 
 @torch.no_grad()
 def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, float]:
-    """(mean cross-entropy, top-1 accuracy as a fraction in [0, 1]) of ``model`` in eval mode
+    """(mean ``loss_function``, top-1 accuracy as a fraction in [0, 1]) of ``model`` in eval mode
     on (x, y); ``parameters`` optionally overrides some parameters by name
     (``torch.func.functional_call``).  The loss is accumulated in float64."""
     model.eval()
@@ -90,7 +111,7 @@ def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, f
         else:
             logits = torch.func.functional_call(model, parameters, (inputs,), strict=False)
         correct += (logits.argmax(1) == targets).sum()
-        loss += F.cross_entropy(logits, targets, reduction="sum").to(torch.float64)
+        loss += loss_function(logits, targets, reduction="sum").to(torch.float64)
     return loss.item() / x.shape[0], correct.item() / x.shape[0]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,11 +87,27 @@ def as_implementation(target, name: str | None = None) -> Implementation:
     return Implementation(name or getattr(target, "__name__", type(target).__name__), target, dtype, loader)
 
 
+def _import(module_name: str):
+    """Import ``module_name`` as ``python -m`` would find it: a module or package in the current
+    folder is found even when the current folder is not on ``sys.path`` (plain ``pytest``, the
+    ``sparsity-oracle`` script); the current folder is then added to the end of ``sys.path``."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        here = os.getcwd()
+        top = module_name.split(".")[0]
+        if error.name != top or here in sys.path or os.path.realpath(here) in map(os.path.realpath, sys.path):
+            raise
+        sys.path.append(here)
+        return importlib.import_module(module_name)
+
+
 def load_implementation(spec: str) -> Implementation:
     """``"MODULE[:ATTR]"`` (ATTR may be dotted; a class is instantiated without arguments) ->
-    ``Implementation``; ImportError/AttributeError if it does not resolve."""
+    ``Implementation``; ImportError/AttributeError if it does not resolve.  MODULE is looked up
+    on ``sys.path`` and then, like ``python -m``, in the current folder."""
     module_name, _, attr = spec.strip().partition(":")
-    target = importlib.import_module(module_name)
+    target = _import(module_name)
     for part in filter(None, attr.split(".")):
         target = getattr(target, part)
     if isinstance(target, type):

@@ -2,8 +2,8 @@
 
 A ``Case`` is one call: the function name and its keyword arguments in float64 (vectors as
 numpy arrays, mask problems as dicts of arrays).  The checks round a case to the
-implementation's dtype before calling it (``checks.prepare``).  Vector strategies reuse
-``properties.strategies`` (imported lazily: hypothesis is only needed to generate cases).
+implementation's dtype before calling it (``checks.prepare``).  The generated cases are drawn
+from ``properties.strategies`` (imported lazily: hypothesis is only needed to generate them).
 """
 
 from __future__ import annotations
@@ -147,18 +147,13 @@ def hard_cases(function: str) -> list[Case]:
 
 
 def cases(function: str, max_size: int = 48):
-    """A hypothesis strategy of ``Case`` for ``function``."""
+    """A hypothesis strategy of ``Case`` for ``function`` (strategies: ``properties.strategies``)."""
     from hypothesis import strategies as st
-    from sparsity_oracle.properties import strategies as ps
 
-    signs = st.lists(st.booleans(), min_size=max_size, max_size=max_size)
-    vectors = st.tuples(ps.vectors(2, max_size), signs).map(
-        lambda vs: _v([-x if s else x for x, s in zip(vs[0], vs[1])])
-    )
+    from ..properties import strategies as ps
+
+    vectors = ps.signed_vectors(2, max_size).map(_v)
     pq = ps.pq_pairs()
-    etas = st.one_of(st.just(0.0), st.floats(0.0, 4.0))
-    gammas = st.one_of(st.just(1.0), st.floats(0.05, 4.0))
-    betas = st.one_of(st.just(0.9), st.floats(0.01, 1.0))
 
     def build(**kw):
         return Case(function, kw)
@@ -168,37 +163,19 @@ def cases(function: str, max_size: int = 48):
     if function == "pq_index":
         return st.builds(lambda w, pq: build(w=w, p=pq[0], q=pq[1]), vectors, pq)
     if function == "pqi_bound":
-        return st.builds(lambda w, pq, e: build(w=w, p=pq[0], q=pq[1], eta_r=e), vectors, pq, etas)
+        return st.builds(lambda w, pq, e: build(w=w, p=pq[0], q=pq[1], eta_r=e), vectors, pq, ps.eta_rs())
     if function == "sap_prune_count":
         return st.builds(
             lambda w, pq, e, g, b: build(w=w, p=pq[0], q=pq[1], eta_r=e, gamma=g, beta=b),
-            vectors, pq, etas, gammas, betas,
+            vectors, pq, ps.eta_rs(), ps.gammas(), ps.betas(),
         )
-    if function in ("sap_masks", "fixed_ratio_masks"):
-        problems = st.builds(_mask_problem, st.integers(0, 2**32 - 1), st.sampled_from(("global", "layer", "neuron")))
-        if function == "fixed_ratio_masks":
-            return st.builds(lambda pr, a: build(**pr, amount=a), problems, st.floats(0.0, 1.0))
+    if function == "fixed_ratio_masks":
+        return st.builds(lambda pr, a: build(**pr, amount=a), ps.mask_problems(), ps.amounts())
+    if function == "sap_masks":
         return st.builds(
             lambda pr, pq, e, g, b: build(**pr, p=pq[0], q=pq[1], eta_r=e, gamma=g, beta=b),
-            problems, pq, etas, gammas, betas,
+            ps.mask_problems(), pq, ps.eta_rs(), ps.gammas(), ps.betas(),
         )
     if function == "pruning_limit":
-        return st.builds(_limit_problem, st.integers(0, 2**32 - 1)).map(lambda kw: build(**kw))
+        return ps.limit_problems().map(lambda kw: build(**kw))
     raise ValueError(f"no strategy for {function!r}")
-
-
-def _mask_problem(seed: int, scope: str) -> dict:
-    """Two or three small tensors with ties (values on a coarse grid) and random masks."""
-    rng = np.random.default_rng(seed)
-    shapes = [(3, 4), (5,), (2, 3, 2)][: rng.integers(2, 4)]
-    weights = {f"t{i}": np.round(rng.standard_normal(s), int(rng.integers(0, 3))) for i, s in enumerate(shapes)}
-    masks = {k: rng.random(w.shape) < 0.8 for k, w in weights.items()}
-    return {"weights": weights, "masks": masks, "scope": scope}
-
-
-def _limit_problem(seed: int) -> dict:
-    rng = np.random.default_rng(seed)
-    d = int(rng.integers(1, 60))
-    magnitudes = np.abs(np.round(rng.standard_normal(d), int(rng.integers(1, 4))))
-    spectrum = rng.standard_normal(d) * 10.0 ** rng.uniform(-2, 2)
-    return {"magnitudes": magnitudes, "spectrum": spectrum, "eps": float(10.0 ** rng.uniform(-3, 1))}

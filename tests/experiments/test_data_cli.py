@@ -82,7 +82,8 @@ def test_reproduce_and_plot_cli(tmp_path, fashion_dir, capsys):
     png = tmp_path / "fig.png"
     assert main(["plot", *runs, "--output", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main(["reproduce", "--method", "spode", "--out", str(tmp_path / "s")]) == 2
-    assert "spode is not implemented yet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # only registered methods are choices
+        main(["reproduce", "--method", "no-such-method", "--out", str(tmp_path / "s")])
+    assert usage.value.code == 2 and "invalid choice: 'no-such-method'" in capsys.readouterr().err
     assert main(["reproduce", "--method", "sap", "--p", "2", "--q", "1", "--out", str(tmp_path / "bad")]) == 2
     assert main(["plot", str(tmp_path / "nothing")]) == 2

@@ -161,7 +161,7 @@ def test_sap_step_count_exact_for_a_large_float32_group(scope):
     vector (2^18 float32 entries) gpu_impl's SAP count once used float32 power-sum terms and
     gave 40095, the exact count being 40096 (seen in the digits CNN runs, where it changed the
     masks of SAP (p=0.5, q=1) by one weight: docs/reproduction.md)."""
-    from sparsity_oracle.gpu_impl.experiments.runner import _next_masks
+    from sparsity_oracle.gpu_impl.experiments.methods import METHODS, PruningContext
 
     generator = torch.Generator().manual_seed(30)
     w = torch.randn(2**18, generator=generator) * 0.05
@@ -172,7 +172,9 @@ def test_sap_step_count_exact_for_a_large_float32_group(scope):
         weights = {"a": w.reshape(512, 512)}
     masks = {k: torch.ones_like(v, dtype=torch.bool) for k, v in weights.items()}
     config = ExperimentConfig(method="sap", p=0.5, q=1.0, scope=scope)
-    got = _next_masks(config, weights, masks, None)
+    context = PruningContext(config=config, iteration=0, model=None, weights=weights, dense=weights, masks=masks,
+                             batches=None, loss=None, generator=None)
+    got = METHODS["sap"].next_masks(context)
     expected = ref_sap.sap_masks(_numpy(weights), _numpy(masks), scope=scope, p=0.5, q=1.0)
     for k in weights:
         assert np.array_equal(np.asarray(got[k]), expected[k]), f"mask of {k} differs from the reference"

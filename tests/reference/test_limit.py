@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sympy
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from sparsity_oracle.properties import strategies
 from sparsity_oracle.reference.limit import PruningLimit, Spectrum, pruning_limit, quadratic_limit
 
 TINY = Fraction(1, 10**40)
@@ -46,23 +46,6 @@ def equivalent_spectrum(eigenvalues):
     return Spectrum(list(counts), [Fraction(c, d - zeros) for c in counts.values()], Fraction(zeros, d))
 
 
-small_reals = st.one_of(
-    st.integers(-6, 6),
-    st.fractions(-6, 6, max_denominator=8),
-    st.floats(-6, 6, allow_nan=False, allow_subnormal=False),
-)
-positive_eps = st.one_of(st.fractions(Fraction(1, 16), 20, max_denominator=16), st.floats(0.01, 20))
-
-
-@st.composite
-def limit_cases(draw):
-    d = draw(st.integers(1, 8))
-    magnitudes = draw(st.lists(small_reals, min_size=d, max_size=d))
-    eigenvalue = st.integers(0, 5) | st.fractions(0, 5, max_denominator=4)
-    eigenvalues = draw(st.lists(eigenvalue, min_size=d, max_size=d))
-    return magnitudes, eigenvalues, draw(positive_eps)
-
-
 # --- pruning_limit -----------------------------------------------------------------------
 
 
@@ -77,7 +60,7 @@ def test_issue_example():
 
 
 @settings(max_examples=60)
-@given(case=limit_cases())
+@given(case=strategies.exact_limit_problems())
 def test_matches_the_definition(case):
     magnitudes, eigenvalues, eps = case
     kept, r2, width_sq = brute_limit(magnitudes, eigenvalues, eps)
@@ -89,7 +72,7 @@ def test_matches_the_definition(case):
 
 
 @settings(max_examples=40)
-@given(case=limit_cases())
+@given(case=strategies.exact_limit_problems())
 def test_spectrum_form_agrees_with_eigenvalue_list(case):
     magnitudes, eigenvalues, eps = case
     by_list = pruning_limit(magnitudes, eigenvalues, eps)
@@ -228,18 +211,8 @@ def brute_quadratic(weights, hessian, eps):
     raise AssertionError("k = D always reaches the minimum 0")
 
 
-@st.composite
-def quadratic_cases(draw):
-    d = draw(st.integers(1, 4))
-    rank = draw(st.integers(1, d))
-    b = np.array(draw(st.lists(st.integers(-2, 2), min_size=rank * d, max_size=rank * d))).reshape(rank, d)
-    weights = draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))
-    eps = draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))
-    return weights, (b.T @ b).tolist(), eps
-
-
 @settings(max_examples=40)
-@given(case=quadratic_cases())
+@given(case=strategies.quadratic_limit_problems())
 def test_quadratic_limit_matches_brute_force(case):
     weights, hessian, eps = case
     assert quadratic_limit(weights, hessian, eps) == brute_quadratic(weights, hessian, eps)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from sparsity_oracle.properties import strategies
 from sparsity_oracle.reference.spode import spode_direction
 
 DPS = 50
@@ -55,8 +56,7 @@ def test_exact_zero_component():
     _assert_close(direction, (0, 1))
 
 
-entries = st.integers(-4, 4) | st.floats(-4, 4, allow_nan=False, allow_subnormal=False)
-vectors = st.lists(entries, min_size=1, max_size=5)
+vectors = st.lists(strategies.exact_reals(4), min_size=1, max_size=5)
 
 
 @settings(max_examples=60)
