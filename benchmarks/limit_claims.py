@@ -30,11 +30,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsity_oracle.gpu_impl import Spectrum, pruning_limit
+from sparsity_oracle.gpu_impl import Spectrum, hessian, pruning_limit
 
 WEIGHT_SCALES = (1, 2, 3, 4, 5)
 CURVATURE_SCALES = (0.25, 0.5, 1, 2, 4)
 OTHER_EPS = (0.01, 0.03, 0.1)
+#: "negative" means below -NEAR_ZERO max|lambda|, "flat" within +-NEAR_ZERO max|lambda|.
+NEAR_ZERO = 1e-3
 
 
 def _load_run(folder: Path) -> dict:
@@ -50,10 +52,11 @@ def _load_run(folder: Path) -> dict:
     return {"record": record, "lines": lines, "spectrum": spectrum, "magnitudes": magnitudes}
 
 
-def _scaled(spectrum, c):
+def _mapped(spectrum, fn):
+    """The spectrum with every eigenvalue (node) x replaced by fn(x)."""
     if isinstance(spectrum, Spectrum):
-        return Spectrum(spectrum.nodes * c, spectrum.weights, spectrum.zero_fraction)
-    return spectrum * c
+        return Spectrum(fn(spectrum.nodes), spectrum.weights, spectrum.zero_fraction)
+    return fn(spectrum)
 
 
 def _largest(lines, ok):
@@ -74,13 +77,12 @@ def analyse(folder: Path) -> dict:
     assert abs(removed() - predicted) < 1e-12, f"{folder}: limit.json does not match its files"
     other = "zero" if negative == "abs" else "abs"
     limit = pruning_limit(m, spectrum, eps, negative=negative)
-    if isinstance(spectrum, Spectrum):
-        curvature_sum = d * (1 - spectrum.zero_fraction) * float(spectrum.weights @ (
-            spectrum.nodes.abs() if negative == "abs" else spectrum.nodes.clamp_min(0)))
-        negative_mass = float(spectrum.weights[spectrum.nodes < 0].sum())
-    else:
-        curvature_sum = float((spectrum.abs() if negative == "abs" else spectrum.clamp_min(0)).sum())
-        negative_mass = float((spectrum < 0).double().mean())
+    nodes = spectrum.nodes if isinstance(spectrum, Spectrum) else spectrum
+    near_zero = NEAR_ZERO * float(nodes.abs().max())
+    policy = torch.abs if negative == "abs" else (lambda x: x.clamp_min(0))
+    curvature_sum = hessian.spectrum_trace(_mapped(spectrum, policy), d)
+    negative_mass = hessian.negative_mass(spectrum, near_zero)
+    flat_mass = 1 - negative_mass - hessian.negative_mass(_mapped(spectrum, torch.neg), near_zero)
     dense_accuracy = lines[0]["test_accuracy"]
     actual = {
         "loss": record["actual_removed_fraction"],
@@ -96,13 +98,14 @@ def analyse(folder: Path) -> dict:
         "test_accuracy_dense": dense_accuracy,
         "trace": record["trace"],
         "negative_mass": negative_mass,
+        "flat_mass": flat_mass,
         "predicted_removed": predicted,
         "band_removed": [1 - record["kept_upper"] / d, 1 - record["kept_lower"] / d],
         "actual_removed": actual,
         "delta": {k: None if v is None else predicted - v for k, v in actual.items()},
         "predicted_removed_other_policy": {other: removed(policy=other)},
         "predicted_removed_weights_scaled": {str(s): removed(magnitudes=m * s) for s in WEIGHT_SCALES},
-        "predicted_removed_curvature_scaled": {str(c): removed(spec=_scaled(spectrum, c)) for c in CURVATURE_SCALES},
+        "predicted_removed_curvature_scaled": {str(c): removed(spec=_mapped(spectrum, lambda x, c=c: x * c)) for c in CURVATURE_SCALES},
         "trace_bound_kept": limit.radius**2 * curvature_sum / (2 * eps * d),
         "other_eps": {str(e): {"predicted_removed": removed(e=e),
                                "actual_removed": _largest(lines, lambda x, e=e: x["loss"] <= dense + e)}
@@ -145,7 +148,8 @@ def main(argv=None) -> int:
             "d": rows[0]["d"],
             "spectrum": rows[0]["spectrum"],
             **{key: _mean_sd([r[key] for r in rows])
-               for key in ("eps", "loss_dense", "test_accuracy_dense", "trace", "negative_mass", "predicted_removed")},
+               for key in ("eps", "loss_dense", "test_accuracy_dense", "trace", "negative_mass", "flat_mass",
+                           "predicted_removed")},
             "actual_removed": {k: _mean_sd([r["actual_removed"][k] for r in rows]) for k in rows[0]["actual_removed"]},
             "delta": {k: _mean_sd([r["delta"][k] for r in rows]) for k in rows[0]["delta"]},
             "predicted_removed_other_policy": {k: _mean_sd([r["predicted_removed_other_policy"][k] for r in rows])
@@ -181,13 +185,13 @@ def main(argv=None) -> int:
         print(f"| {name} ({s['runs']} seeds) | {s['d']} | {s['spectrum']} | {_fmt(s['eps'], 4)} | {_fmt(s['trace'], 2)} "
               f"| {_fmt(s['predicted_removed'])} | {_fmt(a['loss'])} | {_fmt(dl['loss'])} | {_fmt(a['finetuned'])} "
               f"| {_fmt(dl['finetuned'])} | {_fmt(a['accuracy'])} | {_fmt(dl['accuracy'])} |")
-    print("\n| set | negative mass | predicted removed, abs | zero | weights x2 | x3 | x4 | x5 | "
+    print("\n| set | mass < -1e-3 max|λ| | mass within ±1e-3 max|λ| | predicted removed, abs | zero | weights x2 | x3 | x4 | x5 | "
           "curvature x1/4 | x1/2 | x2 | x4 | bound holds |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, s in sets.items():
         w, c = s["predicted_removed_weights_scaled"], s["predicted_removed_curvature_scaled"]
         other = s["predicted_removed_other_policy"]
-        print(f"| {name} | {_fmt(s['negative_mass'])} | {_fmt(s['predicted_removed'])} | "
+        print(f"| {name} | {_fmt(s['negative_mass'])} | {_fmt(s['flat_mass'])} | {_fmt(s['predicted_removed'])} | "
               f"{_fmt(other.get('zero', other.get('abs')))} | "
               + " | ".join(_fmt(w[k]) for k in ("2", "3", "4", "5")) + " | "
               + " | ".join(_fmt(c[k]) for k in ("0.25", "0.5", "2", "4")) + f" | {s['bound_holds']} |")

@@ -14,6 +14,8 @@
 #   linear-l1   linear model, 100 epochs, l1 1e-4, exact spectrum
 #   mlp         MLP, 50 epochs, SLQ m=100, 10 probes, float64, whole training set (D = 43 520)
 #   mlp-l1      MLP, 50 epochs, l1 5e-5, SLQ as mlp
+#   mlp-probes  the trained weights and eps of mlp/s0 (--init, --eps), SLQ with the probes of
+#               seeds 1 and 2, no pruning sweep (--ratios 0): the spread of SLQ itself
 #   cnn         CNN, 20 epochs, SLQ m=40, 4 probes, float32, a fixed 256-sample subset,
 #               fine-tune 1 epoch (D = 1 553 984; the full-set float64 SLQ would take hours on CPU)
 # Runs use --resume, so an interrupted script can simply be started again.
@@ -22,13 +24,14 @@
 set -euo pipefail
 SO=${SO:-sparsity-oracle}
 ROOT=${ROOT:-runs/limit}
-SETS=(linear linear-slq linear-l1 mlp mlp-l1 cnn)
+SETS=(linear linear-slq linear-l1 mlp mlp-l1 mlp-probes cnn)
 declare -A ARGS=(
   [linear]="--model linear --epochs 100 --spectrum exact"
   [linear-slq]="--model linear --spectrum slq --lanczos-steps 100 --probes 10"
   [linear-l1]="--model linear --epochs 100 --l1 1e-4 --spectrum exact"
   [mlp]="--model mlp --epochs 50 --spectrum slq --lanczos-steps 100 --probes 10"
   [mlp-l1]="--model mlp --epochs 50 --l1 5e-5 --spectrum slq --lanczos-steps 100 --probes 10"
+  [mlp-probes]="--model mlp --spectrum slq --lanczos-steps 100 --probes 10 --finetune-epochs 0 --ratios 0"
   [cnn]="--model cnn --epochs 20 --spectrum slq --lanczos-steps 40 --probes 4 --hessian-dtype float32 --hessian-samples 256 --finetune-epochs 1"
 )
 
@@ -36,10 +39,12 @@ run_set() {
   local set=$1
   shift
   local seeds=("$@") extra
-  [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
+  [ ${#seeds[@]} -gt 0 ] || { [ "$set" = mlp-probes ] && seeds=(1 2) || seeds=(0 1 2); }
   for seed in "${seeds[@]}"; do
     extra=""
     [ "$set" = linear-slq ] && extra="--init $ROOT/linear/s$seed/dense.pt"
+    [ "$set" = mlp-probes ] && extra="--init $ROOT/mlp/s0/dense.pt --eps $(python -c \
+      "import json, sys; print(repr(json.load(open(sys.argv[1]))['eps']))" "$ROOT/mlp/s0/limit.json")"
     # shellcheck disable=SC2086
     $SO limit ${ARGS[$set]} $extra --seed "$seed" --out "$ROOT/$set/s$seed" --resume --no-progress
   done

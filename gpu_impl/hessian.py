@@ -12,7 +12,7 @@ Hessian wherever no weight is exactly 0 (it is not twice differentiable at 0), s
 
 * ``LossHessian``  H v by double back-propagation, summed over fixed batches
   (H v = sum_b grad_w[(grad_w L_b) . v] with L_b the batch's share sum_{i in b} loss_i / N, so the
-  result does not depend on the batch size beyond rounding); the gradient; the dense D x D
+  result does not depend on the batch size beyond rounding); L and its gradient; the dense D x D
   Hessian (``matrix``: H times blocks of identity columns, symmetrised) for small D.
 * ``eigenvalues``  all eigenvalues of a dense symmetric matrix (float64, ascending).
 * ``hutchinson_trace``  tr(H) ~ (1/V) sum_v z_v^T H z_v with Rademacher probes z_v.
@@ -30,7 +30,7 @@ Hessian wherever no weight is exactly 0 (it is not twice differentiable at 0), s
   next to 0 with that weight), which is what the authors' separate zero-mass estimate corrected
   for after smoothing the rule into a density.
 * ``spectral_density``  the rule smoothed by a Gaussian kernel, for plotting only (the limit is
-  computed from the rule itself); ``negative_mass`` the share of the spectrum below 0.
+  computed from the rule itself); ``negative_mass`` the share of the spectrum below a threshold.
 
 The two policies for negative eigenvalues (``abs``: the paper's countermeasure |lambda|;
 ``zero``: lambda < 0 counts as flat) are applied where the curvatures are used, by
@@ -139,28 +139,30 @@ class LossHessian:
             state[name] = piece.view(shape)
         return self._loss_fn(functional_call(self._model, state, (inputs,)), targets) / self.samples
 
-    def _vector(self, v: torch.Tensor, name: str = "v") -> torch.Tensor:
+    def _vector(self, v: torch.Tensor, name: str) -> torch.Tensor:
         if v.shape != (self.size,):
             raise ValueError(f"{name} must have shape ({self.size},), got {tuple(v.shape)}")
         return v.to(self.device, self.dtype)
 
-    def loss(self) -> float:
-        """L at ``point``."""
-        with torch.no_grad(), _eval_mode(self._model):
-            return float(sum(self._batch_loss(self.point, xb, yb) for xb, yb in self._batches))
+    def loss(self, w: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """L(w) (default w = ``point``), a 0-d tensor, differentiable in w."""
+        w = self.point if w is None else self._vector(w, "w")
+        with _eval_mode(self._model):
+            return sum(self._batch_loss(w, xb, yb) for xb, yb in self._batches)
 
-    def gradient(self) -> torch.Tensor:
-        """grad L at ``point`` (one backward pass per batch)."""
+    def gradient(self, w: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """grad L(w) (default w = ``point``; one backward pass per batch)."""
+        start = self.point if w is None else self._vector(w, "w")
         total = torch.zeros_like(self.point)
         with _eval_mode(self._model):
             for xb, yb in self._batches:
-                w = self.point.detach().requires_grad_()
-                total += torch.autograd.grad(self._batch_loss(w, xb, yb), w)[0]
+                leaf = start.detach().requires_grad_()
+                total += torch.autograd.grad(self._batch_loss(leaf, xb, yb), leaf)[0]
         return total
 
     def hvp(self, v: torch.Tensor) -> torch.Tensor:
-        """H v (double back-propagation, summed over the batches)."""
-        v = self._vector(v)
+        """H v at ``point`` (double back-propagation, summed over the batches)."""
+        v = self._vector(v, "v")
         total = torch.zeros_like(self.point)
         with _eval_mode(self._model):
             for xb, yb in self._batches:
@@ -348,10 +350,12 @@ def spectrum_trace(spectrum, d: int) -> float:
     return float(d * (1 - zero) * torch.dot(weights, nodes))
 
 
-def negative_mass(spectrum) -> float:
-    """The share of the spectrum below 0 (of a ``Spectrum`` or a vector of eigenvalues)."""
+def negative_mass(spectrum, below: float = 0.0) -> float:
+    """The share of the spectrum (a ``Spectrum`` or a vector of eigenvalues) at eigenvalues
+    < -``below``.  A rule's node for the near-flat bulk lands on either side of 0 by rounding,
+    so pass a small ``below`` (e.g. 1e-3 max |lambda|) to count clearly negative curvature."""
     nodes, weights, zero = _rule(spectrum)
-    return float((1 - zero) * weights[nodes < 0].sum())
+    return float((1 - zero) * weights[nodes < -below].sum())
 
 
 def spectral_density(spectrum, grid: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -147,9 +147,11 @@ def exact_memory_needed(d: int) -> int:
 
 
 def _device_memory(device: torch.device) -> int:
+    """Bytes the exact spectrum may use: the free memory of a CUDA device, the physical memory
+    of the machine otherwise."""
     if device.type == "cuda":
         return torch.cuda.mem_get_info(device)[0]
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _save_npz(path: Path, **arrays) -> None:
@@ -298,6 +300,45 @@ def _read_actual(path: Path, ratios) -> list[dict]:
     return lines
 
 
+def _prune_for_real(config: LimitConfig, model, dataset, objective: _Objective, threshold: float,
+                    path: Path, progress: bool) -> list[dict]:
+    """The lines of ``actual.jsonl`` (module docstring, step 6), continuing those in ``path``;
+    the model is left at w*.  ``threshold`` = L(w*) + eps."""
+    from tqdm import tqdm
+
+    lines = _read_actual(path, config.ratios)
+    names = prunable_names(model)
+    params = dict(model.named_parameters())
+    dense_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    weights = {n: params[n].detach().clone() for n in names}
+    all_kept = {n: torch.ones_like(w, dtype=torch.bool) for n, w in weights.items()}
+    total = sum(w.numel() for w in weights.values())
+    bar = tqdm(total=len(config.ratios) - len(lines), file=sys.stderr, disable=not progress,
+               desc="one-shot pruning" + (" + fine-tune" if config.finetune_epochs else ""))
+    for index in range(len(lines), len(config.ratios)):
+        ratio = config.ratios[index]
+        masks = fixed_ratio_masks(weights, all_kept, scope="global", amount=ratio)
+        kept = sum(int(m.sum()) for m in masks.values())
+        line = {"ratio": ratio, "removed": total - kept, "kept": kept, "total": total}
+        line.update(objective.measure({n: weights[n] * masks[n] for n in names}))
+        tuned = dict.fromkeys(("loss", "train_accuracy", "test_loss", "test_accuracy"))
+        if config.finetune_epochs:
+            pairs = [(params[n], masks[n]) for n in names]
+            with torch.no_grad():
+                for param, mask in pairs:
+                    param.mul_(mask)
+            _finetune(config, model, dataset, pairs, index)
+            tuned = objective.measure()
+            model.load_state_dict(dense_state)
+        line.update({f"{k}_finetuned": v for k, v in tuned.items()})
+        line["within_eps"] = line["loss"] <= threshold
+        lines.append(line)
+        write_text_atomic(path, "".join(json.dumps(x) + "\n" for x in lines))
+        bar.update()
+    bar.close()
+    return lines
+
+
 def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool = True) -> dict:
     """Run (or, with ``resume``, continue) the experiment into the folder ``out``; return the
     ``limit.json`` record."""
@@ -323,7 +364,7 @@ def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool 
         if kind == "exact" and exact_memory_needed(d) > _device_memory(device):
             raise ValueError(
                 f"--spectrum exact for D = {d} prunable weights needs {exact_memory_needed(d) / 2**30:.1f} GiB, "
-                f"more than the {_device_memory(device) / 2**30:.1f} GiB free on {device}: use --spectrum slq")
+                f"more than the {_device_memory(device) / 2**30:.1f} GiB of {device}: use --spectrum slq")
         if dense_path.exists():
             model.load_state_dict(torch.load(dense_path, map_location=device))
         else:
@@ -335,10 +376,8 @@ def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool 
                     _train(config, model, dataset, bar)
             save_atomic(cpu_copy(model.state_dict()), dense_path)
         model.eval()
-        dense_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         params = dict(model.named_parameters())
-        weights = {n: params[n].detach().clone() for n in names}
-        magnitudes = torch.cat([w.reshape(-1) for w in weights.values()]).abs()
+        magnitudes = torch.cat([params[n].detach().reshape(-1) for n in names]).abs()
         _save_npy(out / "magnitudes.npy", magnitudes.cpu().numpy())
 
         objective = _Objective(model, dataset, config.l1)
@@ -347,33 +386,7 @@ def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool 
         spectrum = _spectrum(config, kind, model, names, dataset, out, progress)
         predicted = pruning_limit(magnitudes, spectrum, eps, negative=config.negative, eta=config.eta)
 
-        lines = _read_actual(actual_path, config.ratios)
-        all_kept = {n: torch.ones_like(w, dtype=torch.bool) for n, w in weights.items()}
-        bar = tqdm(total=len(config.ratios) - len(lines), file=sys.stderr, disable=not progress,
-                   desc="one-shot pruning" + (" + fine-tune" if config.finetune_epochs else ""))
-        for index in range(len(lines), len(config.ratios)):
-            ratio = config.ratios[index]
-            masks = fixed_ratio_masks(weights, all_kept, scope="global", amount=ratio)
-            kept = sum(int(m.sum()) for m in masks.values())
-            line = {"ratio": ratio, "removed": d - kept, "kept": kept, "total": d}
-            line.update(objective.measure({n: weights[n] * masks[n] for n in names}))
-            tuned = dict.fromkeys(("loss", "train_accuracy", "test_loss", "test_accuracy"))
-            if config.finetune_epochs:
-                model.load_state_dict(dense_state)
-                pairs = [(params[n], masks[n]) for n in names]
-                with torch.no_grad():
-                    for param, mask in pairs:
-                        param.mul_(mask)
-                _finetune(config, model, dataset, pairs, index)
-                tuned = objective.measure()
-                model.load_state_dict(dense_state)
-            line.update({f"{k}_finetuned": v for k, v in tuned.items()})
-            line["within_eps"] = line["loss"] <= loss_dense + eps
-            lines.append(line)
-            write_text_atomic(actual_path, "".join(json.dumps(x) + "\n" for x in lines))
-            bar.update()
-        bar.close()
-
+        lines = _prune_for_real(config, model, dataset, objective, loss_dense + eps, actual_path, progress)
         within = [x["ratio"] for x in lines if x["within_eps"]]
         actual = max(within) if within else None
         record = {
@@ -457,7 +470,9 @@ def plot_limit(out) -> Path:
     ax_spec.set_ylim(bottom=max(float(density.max()) * 1e-8, 1e-12))
     ax_spec.set_xlabel("Hessian eigenvalue")
     ax_spec.set_ylabel("density (Gaussian kernel, width range/400)")
-    ax_spec.set_title(f"trace {record['trace']:.4g}, negative mass {hessian.negative_mass(spectrum):.3f}", fontsize=9)
+    below = 1e-3 * max(abs(low), abs(high))
+    ax_spec.set_title(f"trace {record['trace']:.4g}; mass below -1e-3 max|lambda|: "
+                      f"{hessian.negative_mass(spectrum, below):.3f}", fontsize=9)
     ax_spec.grid(alpha=0.3)
     fig.tight_layout()
     path = out / "limit.png"

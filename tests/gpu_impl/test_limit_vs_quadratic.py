@@ -87,7 +87,7 @@ def test_formula_against_the_quadratic_limit(problem, eps):
     assert formula.kept == reference.pruning_limit(np.abs(w), spectrum.numpy(), eps).kept
     quadratic = reference.quadratic_limit(w, exact_h, eps)
     h = np.array([[float(v) for v in row] for row in exact_h])
-    scale = float(np.abs(h).max()) * float(w @ w) * d * 2.0**-40  # float64 Schur complement error
+    scale = float(np.abs(h).max()) * float(w @ w) * w.size * 2.0**-40  # float64 Schur complement error
     assert schur_value(w, h, quadratic) / 2 <= eps + scale
     if quadratic > 0:
         assert schur_value(w, h, quadratic - 1) / 2 > eps - scale
