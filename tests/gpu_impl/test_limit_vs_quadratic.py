@@ -28,6 +28,15 @@ from sparsity_oracle import reference  # noqa: E402
 from sparsity_oracle.gpu_impl import hessian, pruning_limit  # noqa: E402
 from sparsity_oracle.gpu_impl.experiments.data import load_dataset  # noqa: E402
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny problems: one CPU thread is faster than several (and robust to a loaded machine)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 #: (pooling window, classes kept) -> D = (8 / window)^2 x classes.
 PROBLEMS = {"pool4-5classes": (4, 5)}
 EPS = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
