@@ -120,6 +120,8 @@ def analyse(folder: Path) -> dict:
         "monotone": all(a > b for a, b in zip(by_weight, by_weight[1:]))
         and all(a > b for a, b in zip(by_curvature, by_curvature[1:])),
         "trace_bound_kept": limit.radius**2 * curvature_sum / (2 * eps * d),
+        # |lambda| at which a direction's term lambda R^2 / (lambda R^2 + 2 eps) of F(k*) is 1/2
+        "half_weight_curvature": 2 * eps / limit.radius**2,
         "other_eps": {str(e): {"predicted_removed": removed(e=e),
                                "actual_removed": _largest(lines, lambda x, e=e: x["loss"] <= dense + e) if swept else None}
                       for e in OTHER_EPS},
@@ -203,6 +205,7 @@ def main(argv=None) -> int:
                 k: _mean_sd([r["predicted_removed_curvature_scaled"][k] for r in rows])
                 for k in rows[0]["predicted_removed_curvature_scaled"]},
             "monotone": all(r["monotone"] for r in rows),
+            "half_weight_curvature": _mean_sd([r["half_weight_curvature"] for r in rows]),
             "actual_in_band": sum(r["band_removed"][0] <= r["actual_removed"]["loss"] <= r["band_removed"][1]
                                   for r in rows if r["swept"]),
             "magnitude_tv_between_seeds": _mean_sd(tv[name]),
