@@ -150,7 +150,7 @@ def slice_maxima(rows: Rows) -> torch.Tensor:
     return top
 
 
-def _float64_terms(a: torch.Tensor, top: torch.Tensor, t: float) -> torch.Tensor:
+def float64_powers(a: torch.Tensor, top: torch.Tensor, t: float) -> torch.Tensor:
     """(a / top)^t in float64 (a, top float64; top > 0), accurate even where a / top is subnormal."""
     y = a / top
     terms = y if t == 1 else y.pow(t)
@@ -204,7 +204,7 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
         largest = [1.0] * len(exponents)
 
         def term_sum(a, i, t):
-            return _float64_terms(a.to(ACC), scale, t).sum(dim=1)
+            return float64_powers(a.to(ACC), scale, t).sum(dim=1)
 
     step = max(1, _CHUNK.get(x.device.type, _CHUNK["cuda"]) // max(batch, 1))
     sums = [torch.zeros(batch, dtype=ACC, device=x.device) for _ in exponents]
@@ -218,6 +218,14 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
 def _float32_power(y: torch.Tensor, t: float) -> torch.Tensor:
     """y^t in place (y is a temporary)."""
     return y if t == 1 else y.pow_(t)
+
+
+def pqi_from_power_sums(s_p: torch.Tensor, s_q: torch.Tensor, d: torch.Tensor, p: float,
+                        q: float) -> torch.Tensor:
+    """I_{p,q} = -expm1(log(s_p/d)/p - log(s_q/d)/q) from scaled power sums s_t (float64) of d
+    entries; a rounding below 0 (impossible for the exact value) is returned as 0."""
+    value = -torch.expm1(torch.log(s_p / d) / p - torch.log(s_q / d) / q)
+    return torch.where(value > 0, value, 0)
 
 
 def require_defined(rows: Rows, count: torch.Tensor, top: torch.Tensor, what: str) -> None:

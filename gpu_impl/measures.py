@@ -43,9 +43,7 @@ def pq_index(w, p=0.5, q=1.0, *, dim=None, mask=None) -> torch.Tensor:
     count = rows.count()
     _core.require_defined(rows, count, top, "pq_index")
     s_p, s_q = _core.power_sums(rows, top, (p, q))
-    d = count.to(_core.ACC)
-    value = -torch.expm1(torch.log(s_p / d) / p - torch.log(s_q / d) / q)
-    return rows.shape_result(torch.where(value > 0, value, 0))
+    return rows.shape_result(_core.pqi_from_power_sums(s_p, s_q, count.to(_core.ACC), p, q))
 
 
 def gini(w, *, dim=None, mask=None) -> torch.Tensor:

@@ -7,6 +7,8 @@ offers them as choices before torch is loaded).
 * ``NEGATIVE_POLICIES``  what ``pruning_limit(negative=...)`` does with a negative eigenvalue;
 * ``SPECTRA``, ``HESSIAN_DTYPES``  the spectrum and dtype choices of the ``limit`` experiment
   (``experiments.limit_run``).
+* ``SPODE_INDICES``, ``SPODE_SCHEDULES``  PSO's sparsity index G and step-size schedules
+  (``spode``: ``NORMS``, ``SCHEDULES``).
 
 The pruning methods are a registry of their own: ``experiments.methods.METHODS``.
 """
@@ -17,3 +19,5 @@ DATASETS = ("digits", "fashionmnist", "cifar10", "cifar100")
 NEGATIVE_POLICIES = ("abs", "zero")
 SPECTRA = ("auto", "exact", "slq")
 HESSIAN_DTYPES = ("float64", "float32")
+SPODE_INDICES = ("l2", "l1")
+SPODE_SCHEDULES = ("exp", "lin")

@@ -33,13 +33,27 @@ from .names import SCOPES
 #: The pruning scopes of ``sap_masks`` and ``fixed_ratio_masks``.
 
 
+def log_retained_from_power_sums(s_p: torch.Tensor, s_q: torch.Tensor, p: float, q: float,
+                                 eta_r: float) -> torch.Tensor:
+    """log r = (q log s_p - p log s_q)/(q - p) - q/(q - p) log(1 + eta_r) from the scaled power
+    sums s_t = sum_i (|w_i|/max)^t (float64; r is invariant under the scaling)."""
+    gap = q - p
+    return (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
+
+
+def prune_counts_from_retained(retained: torch.Tensor, d: torch.Tensor, gamma: float,
+                               beta: float) -> torch.Tensor:
+    """floor(min(gamma (d - r), d beta)), at least 0, as int64 (d, r float64)."""
+    value = torch.minimum(gamma * (d - retained), d * beta)
+    return torch.floor(value).clamp_min_(0).to(torch.int64)
+
+
 def _log_retained(rows: _core.Rows, top: torch.Tensor, p: float, q: float, eta_r: float, *,
                   float64_terms: bool = False) -> torch.Tensor:
     """log r per slice (``top``: the slices' max |w|); meaningless for zero slices.
     ``float64_terms``: power-sum terms in float64 whatever the input dtype (``power_sums``)."""
     s_p, s_q = _core.power_sums(rows, top, (p, q), float64_terms=float64_terms)
-    gap = q - p
-    return (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
+    return log_retained_from_power_sums(s_p, s_q, p, q, eta_r)
 
 
 def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
@@ -75,8 +89,9 @@ def sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float
 FLOAT32_POWER_SUM_ERROR = 2.0**-21
 
 
-def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
-    """floor(min(gamma (d - r), d beta)) per slice (int64, B); 0 for empty or all-zero slices.
+def _sap_counts_and_bounds(rows: _core.Rows, p, q, eta_r, gamma, beta) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per slice: floor(min(gamma (d - r), d beta)) (int64; 0 for empty or all-zero slices) and
+    the PQI-bound r (float64; NaN for empty or all-zero slices).
 
     The fast power sums (float32 terms for float32 input) put a relative error up to
     eps = 2 (q + p)/(q - p) 2^-21 into r, which moves gamma (d - r) by up to gamma r eps (0.1
@@ -86,19 +101,25 @@ def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
     top, count = _core.slice_maxima(rows), rows.count()
     d = count.to(_core.ACC)
 
-    def values(rows, top, d, float64_terms):  # (min(gamma (d - r), d beta), r) per slice
-        retained = torch.exp(_log_retained(rows, top, p, q, eta_r, float64_terms=float64_terms))
-        return torch.minimum(gamma * (d - retained), d * beta), retained
+    def retained_of(rows, top, float64_terms):
+        return torch.exp(_log_retained(rows, top, p, q, eta_r, float64_terms=float64_terms))
 
-    value, retained = values(rows, top, d, False)
+    retained = retained_of(rows, top, False)
     if rows.rows.dtype != _core.ACC:
+        value = torch.minimum(gamma * (d - retained), d * beta)
         band = 2 * gamma * retained * (q + p) / (q - p) * FLOAT32_POWER_SUM_ERROR
         near = (value - torch.round(value)).abs() <= band
         if bool(near.any()):
             subset = replace(rows, rows=rows.rows[near], mask=None if rows.mask is None else rows.mask[near])
-            value[near] = values(subset, top[near], d[near], True)[0]
-    counts = torch.floor(value).clamp_min_(0).to(torch.int64)
-    return torch.where((count > 0) & (top > 0), counts, 0)
+            retained[near] = retained_of(subset, top[near], True)
+    defined = (count > 0) & (top > 0)
+    counts = torch.where(defined, prune_counts_from_retained(retained, d, gamma, beta), 0)
+    return counts, torch.where(defined, retained, math.nan)
+
+
+def _sap_counts(rows: _core.Rows, p, q, eta_r, gamma, beta) -> torch.Tensor:
+    """``_sap_counts_and_bounds``' counts."""
+    return _sap_counts_and_bounds(rows, p, q, eta_r, gamma, beta)[0]
 
 
 def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, mask=None) -> torch.Tensor:
@@ -117,6 +138,24 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None, ma
     params = sap_parameters(p, q, eta_r, gamma, beta)
     rows = _core.as_rows(w, dim, mask)
     return rows.shape_result(_sap_counts(rows, *params))
+
+
+def sap_count_and_bound(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9, dim=None,
+                        mask=None) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""``(sap_prune_count(w, ...), pqi_bound(w, ...))`` per slice from one pass over ``w``
+    (as ``reference.sap_count_and_bound``), batched like ``sap_prune_count``.
+
+    Returns an int64 tensor of counts and a float64 tensor of PQI-bounds r; where r is
+    undefined (a slice with no unmasked entry, or only zeros) the bound is NaN and the count 0,
+    so that one call covers every neuron of a layer, pruned-away neurons included.  Counts as
+    ``sap_prune_count``; bounds as ``pqi_bound`` (from float32 power-sum terms for float16,
+    bfloat16 and float32 input, float64 terms for float64 input and for slices re-checked near
+    an integer count).  ValueError as ``sap_prune_count``.
+    """
+    params = sap_parameters(p, q, eta_r, gamma, beta)
+    rows = _core.as_rows(w, dim, mask)
+    counts, bounds = _sap_counts_and_bounds(rows, *params)
+    return rows.shape_result(counts), rows.shape_result(bounds)
 
 
 # --- masks ---------------------------------------------------------------------------------

@@ -62,3 +62,17 @@ def in_unit_interval(value, name: str, *, open_low: bool) -> float:
         interval = "(0, 1]" if open_low else "[0, 1]"
         raise ValueError(f"{name} must lie in {interval}, got {name}={value!r}")
     return v
+
+
+def config_settings(config, checks) -> None:
+    """Check an experiment config (a dataclass): ValueError ``"{name} must be {rule}, got
+    {name}={value!r}"`` for the first failing ``(name, ok, rule)`` of ``checks``, then for any
+    non-finite ``float`` field (every real setting is logged, so finite)."""
+    import dataclasses
+
+    for name, ok, rule in checks:
+        if not ok:
+            raise ValueError(f"{name} must be {rule}, got {name}={getattr(config, name)!r}")
+    for field in dataclasses.fields(config):
+        if field.type == "float":
+            real_param(getattr(config, field.name), field.name)

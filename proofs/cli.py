@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from .core import STATUSES
+from .core import REFUTED, STATUSES
 
 HELP = "check the PQI paper's theorems step by step with sympy (proved / refuted / open)"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true",
-                        help='print a JSON list of {"id", "claim", "assumptions", "status", "counterexample"}')
+                        help='print a JSON list of {"id", "claim", "assumptions", "status", "counterexample", "source", "links"}')
 
 
 def _table(results) -> str:
@@ -25,7 +25,21 @@ def _table(results) -> str:
     summary = {status: sum(r.status == status for r in results) for status in STATUSES}
     lines.append(", ".join(f"{n} {status}" for status, n in summary.items())
                  + (f"; REGRESSIONS (status != expected): {', '.join(regressions)}" if regressions else ""))
+    lines += wrong_as_printed(results)
     return "\n".join(lines)
+
+
+def wrong_as_printed(results) -> list[str]:
+    """The closing note: each printed display or sentence that is refuted, with where it is printed
+    and its counterexample."""
+    wrong = [r for r in results if r.status == REFUTED and r.source is not None]
+    lines = ["", f"Printed in {wrong[0].source.paper} and found wrong as printed ({len(wrong)}):"] if wrong else []
+    for r in wrong:
+        lines.append(f"- {r.id} ({r.source.location}): {r.source.display}")
+        lines.append(f"    counterexample: {json.dumps(r.counterexample)}")
+        if r.links:
+            lines.append(f"    corrected / general form: {', '.join(r.links)}")
+    return lines
 
 
 def run(args) -> int:

@@ -32,6 +32,23 @@ class Outcome:
     counterexample: dict | None = None
 
 
+#: The PQI paper's text (SPEC §5), the ``paper`` of every ``Source`` in this package.
+PQI_PAPER = "diao2023-pqi-sap-fulltext.txt"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim is printed: the paper's file name (in ``../shared/papers/``), the location
+    (e.g. "Appendix B, proof of Theorem 1, (D3)") and the display or sentence as printed."""
+
+    location: str
+    display: str
+    paper: str = PQI_PAPER
+
+    def to_json(self) -> dict:
+        return {"paper": self.paper, "location": self.location, "display": self.display}
+
+
 @dataclass(frozen=True)
 class Result:
     id: str
@@ -41,6 +58,8 @@ class Result:
     expected: str
     reason: str
     counterexample: dict | None = None
+    source: Source | None = None
+    links: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -49,19 +68,26 @@ class Result:
             "assumptions": list(self.assumptions),
             "status": self.status,
             "counterexample": self.counterexample,
+            "source": None if self.source is None else self.source.to_json(),
+            "links": list(self.links),
         }
 
 
 @dataclass(frozen=True)
 class Obligation:
     """One claim or displayed step.  ``prove`` runs the sympy steps; ``expected`` is the
-    status the project records for it (a regression if check() returns anything else)."""
+    status the project records for it (a regression if check() returns anything else).
+    ``source``: where the paper prints it (a displayed step is checked as printed);
+    ``links``: the general-vector obligations the printed step corresponds to (for a wrong
+    line: its corrected form)."""
 
     id: str
     claim: str
     assumptions: tuple[str, ...]
     expected: str
     prove: Callable[[], Outcome] = field(repr=False)
+    source: Source | None = None
+    links: tuple[str, ...] = ()
 
     def check(self) -> Result:
         try:
@@ -69,7 +95,7 @@ class Obligation:
         except StepFailed as failed:
             outcome = Outcome(OPEN, f"sympy did not establish a step: {failed}")
         return Result(self.id, self.claim, self.assumptions, outcome.status, self.expected,
-                      outcome.reason, outcome.counterexample)
+                      outcome.reason, outcome.counterexample, self.source, self.links)
 
 
 def proof(*steps: str) -> Outcome:
@@ -146,13 +172,25 @@ def taylor_positive(expr, u, order: int, what: str, strict: bool = True) -> str:
     return f"{what}: Taylor at u=0, derivatives 0..{order - 1} >= 0, derivative {order} {wanted}"
 
 
+def _relation_at(expr, relation: str, values: dict):
+    """(the exact number expr at values, whether ``number relation 0``: True, False or None)."""
+    number = expr.subs(values)
+    return number, {"<": number.is_negative, "<=": number.is_nonpositive, ">": number.is_positive,
+                    ">=": number.is_nonnegative, "=": number.is_zero}[relation]
+
+
 def false_at(expr, relation: str, values: dict, what: str) -> str:
     """Evaluate ``expr`` exactly at ``values`` and confirm ``expr relation 0`` FAILS there
     (sympy decides the sign of the exact number, using certified evalf if needed)."""
-    sp = _sympy()
-    number = expr.subs(values)
-    decided = {"<": number.is_negative, "<=": number.is_nonpositive,
-               ">": number.is_positive, ">=": number.is_nonnegative}[relation]
+    number, decided = _relation_at(expr, relation, values)
     if decided is not False:
         raise StepFailed(f"{what}: at the counterexample {number} {relation} 0 is not refuted")
-    return f"{what}: at the counterexample the value is {sp.N(number, 20)}, so '{relation} 0' fails"
+    return f"{what}: at the counterexample the value is {_sympy().N(number, 20)}, so '{relation} 0' fails"
+
+
+def true_at(expr, relation: str, values: dict, what: str) -> str:
+    """Evaluate ``expr`` exactly at ``values`` and confirm ``expr relation 0`` HOLDS there."""
+    number, decided = _relation_at(expr, relation, values)
+    if decided is not True:
+        raise StepFailed(f"{what}: {number} {relation} 0 is not established")
+    return f"{what}: the value is {_sympy().N(number, 20)}, so '{relation} 0' holds there"

@@ -9,7 +9,7 @@ B = sum_{k not touched} |w_k|^q (>= 0; 0 exactly when those coordinates are all 
 
 from __future__ import annotations
 
-from .core import (PROVED, REFUTED, OPEN, Obligation, Outcome, cached, false_at, identity, lemma,
+from .core import (PROVED, REFUTED, Obligation, Outcome, Source, cached, false_at, identity, lemma,
                    proof, sign, taylor_positive)
 from . import counterexamples, lemmas
 
@@ -216,7 +216,8 @@ def babies():
 
 # --- D3 Rising Tide ------------------------------------------------------------------------
 
-def _indexed():
+def indexed():
+    """sympy, an index i and a length d (positive integers) for symbolic sums over 1..d."""
     import sympy as sp
 
     i = sp.symbols("i", integer=True, positive=True)
@@ -226,7 +227,7 @@ def _indexed():
 
 @cached
 def rising_tide_derivative():
-    sp, i, d = _indexed()
+    sp, i, d = indexed()
     p, delta, alpha = sp.symbols("p delta alpha", positive=True)
     q = p + delta
     w = sp.IndexedBase("w", nonnegative=True)
@@ -243,7 +244,7 @@ def rising_tide_derivative():
 
 @cached
 def rising_tide_h_derivative():
-    sp, i, d = _indexed()
+    sp, i, d = indexed()
     s = sp.symbols("s", positive=True)
     x = sp.IndexedBase("x", positive=True)
 
@@ -340,7 +341,7 @@ def _derivative_sign_fails(example):
     return prove
 
 
-def _exact_pqi(w, p, q):
+def exact_pqi(w, p, q):
     """I_{p,q}(w) as an exact sympy number (``pqi`` at w; w, p, q given as rational strings)."""
     import sympy as sp
 
@@ -352,18 +353,11 @@ def _exact_pqi(w, p, q):
 def _robin_hood_fails(example):
     """D1 itself: I(after the transfer) < I(before) fails at the example."""
     def prove():
-        change = (_exact_pqi(example["after"], example["p"], example["q"])
-                  - _exact_pqi(example["before"], example["p"], example["q"]))
+        change = (exact_pqi(example["after"], example["p"], example["q"])
+                  - exact_pqi(example["before"], example["p"], example["q"]))
         return Outcome(REFUTED, false_at(change, "<", {}, "I(after) - I(before) < 0"), example)
 
     return prove
-
-
-def _from_d1_to_d4():
-    return Outcome(OPEN, "a statement about every sparsity measure, not about I_{p,q}: it is not an "
-                         "identity or inequality in the coordinates that sympy can check. Theorem 1 does "
-                         "not need it: P1 and P2 of I_{p,q} are proved directly (P1.bill_gates, "
-                         "P2.babies), for every 0 < p < q, including where D1 fails")
 
 
 OBLIGATIONS = (
@@ -372,7 +366,8 @@ OBLIGATIONS = (
     Obligation("T1.upper_bound", "I_{p,q}(w) <= 1 - d^{1/q-1/p}, via ||w||_q <= ||w||_p.",
                ("w in R^d, w != 0, zeros allowed", "0 < p < q"), PROVED, upper_bound),
     Obligation("T1.bounds", "Theorem 1 (range): 0 <= I_{p,q}(w) <= 1 - d^{1/q-1/p}.",
-               ("w in R^d, w != 0, zeros allowed", "0 < p < q"), PROVED, bounds),
+               ("w in R^d, w != 0, zeros allowed", "0 < p < q"), PROVED, bounds,
+               Source("Section 3.1, Theorem 1", r"We have $0 \leq I_{p,q}(w) \leq 1 - d^{\frac{1}{q}-\frac{1}{p}}$")),
     Obligation("D1.derivative",
                "Robin Hood transfer t (a = w_i - t > b = w_j + t): the displayed f'(t) for "
                "f = ||w||_q/||w||_p and its factorisation, other coordinates kept as A, B.",
@@ -415,7 +410,9 @@ OBLIGATIONS = (
     Obligation("P2.babies", "P2 (Babies): I(w||0) > I(w).", ("w != 0", "0 < p < q"), PROVED, babies),
     Obligation("T1.all_six",
                "Theorem 1 as stated: I_{p,q} satisfies D1, D2, D3, D4, P1, P2 for every 0 < p < q.",
-               ("0 < p < q", "w != 0"), REFUTED, _robin_hood_fails(counterexamples.P_ABOVE_ONE)),
+               ("0 < p < q", "w != 0"), REFUTED, _robin_hood_fails(counterexamples.P_ABOVE_ONE),
+               Source("Section 3.1, Theorem 1", "satisfies all the six properties (D1)-(D4) and (P1), (P2)"),
+               ("D1.p_le_1_le_q", "D1.fails_every_p_above_one", "D1.fails_every_q_below_one")),
     Obligation("D1.derivative_sign",
                "The D1 argument's sign claim: f'(t) < 0 along every Robin Hood transfer, every 0 < p < q.",
                ("a > b > 0", "0 < p < q", "any d"), REFUTED,
@@ -424,8 +421,6 @@ OBLIGATIONS = (
                ("1 < p < q",), REFUTED, _robin_hood_fails(counterexamples.P_ABOVE_ONE)),
     Obligation("D1.q_below_one", "D1 (Robin Hood) holds for 0 < p < q < 1.",
                ("0 < p < q < 1",), REFUTED, _robin_hood_fails(counterexamples.Q_BELOW_ONE)),
-    Obligation("T1.p1_p2_from_d1_d4", "P1 and P2 follow from D1-D4 (the paper's argument for P1, P2).",
-               ("any sparsity measure",), OPEN, _from_d1_to_d4),
 )
 
 

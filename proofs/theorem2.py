@@ -5,7 +5,7 @@ eta_r = R_p / SM_p."""
 
 from __future__ import annotations
 
-from .core import PROVED, Obligation, StepFailed, cached, identity, lemma, proof, sign, taylor_positive
+from .core import PROVED, Obligation, Source, StepFailed, cached, identity, lemma, proof, sign, taylor_positive
 from . import lemmas, theorem1
 
 
@@ -131,7 +131,8 @@ OBLIGATIONS = (
                ("r >= 1", "SM_p > 0", "0 < p < q"), PROVED, chain),
     Obligation("T2.rearrange", "Theorem 2: r >= d (1+eta_r)^{-q/(q-p)} (1 - I(w))^{qp/(q-p)}.",
                ("r = |M_r| >= 1 (any index set M_r)", "SM_p > 0 (eta_r finite)", "0 < p < q", "w != 0"),
-               PROVED, rearrange),
+               PROVED, rearrange,
+               Source("Section 3.1, Theorem 2, (2)", r"r \geq d(1 + \eta_r)^{-q/(q-p)} [1 - I(w)]^{\frac{qp}{q-p}}")),
     Obligation("T2.d_cancellation",
                "d (1+eta)^{-q/(q-p)} (1-I)^{qp/(q-p)} = (1+eta)^{-q/(q-p)} S_p^{q/(q-p)} / S_q^{p/(q-p)} "
                "(the form reference/pqi.py evaluates).",
@@ -141,5 +142,7 @@ OBLIGATIONS = (
     Obligation("SAP.count_range",
                "Algorithm 1: 0 <= c_t = floor(d_t min(gamma (1 - r_t/d_t), beta)) <= floor(beta d_t).",
                ("r_t <= d_t (T2.r_le_d: eta_r >= 0)", "gamma > 0", "0 < beta <= 1", "d_t >= 1"),
-               PROVED, sap_range),
+               PROVED, sap_range,
+               Source("Section 3.2, Algorithm 1",
+                      r"$c_t = \lfloor d_t \cdot \min(\gamma(1 - \frac{r_t}{d_t}), \beta) \rfloor$")),
 )

@@ -2,10 +2,11 @@
 
 ``check_measure(measure)`` fuzzes any callable on a vector; ``properties.strategies`` holds the
 reusable hypothesis strategies; ``properties.predicates`` states each property and how a
-comparison is decided without letting rounding decide it.
+comparison is decided without letting rounding decide it (equalities proved, tiny differences
+signed through ``proofs.exact``).
 """
 
 from .check import PROPERTIES, PropertyReport, PropertyResult, check_measure
-from .predicates import Counterexample
+from .predicates import Instance
 
-__all__ = ["PROPERTIES", "Counterexample", "PropertyReport", "PropertyResult", "check_measure"]
+__all__ = ["PROPERTIES", "Instance", "PropertyReport", "PropertyResult", "check_measure"]

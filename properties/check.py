@@ -6,46 +6,58 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from hypothesis import HealthCheck, Verbosity, assume, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
+from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from . import strategies as strat
-from .predicates import PREDICATES, Counterexample, ExactJudge, FloatJudge, Reject, encode, takes_dps
+from .predicates import FAILS, HOLDS, PREDICATES, UNDECIDED, ExactJudge, FloatJudge, Instance, Reject, encode, takes_dps
 
 PROPERTIES = ("D1", "D2", "D3", "D4", "P1", "P2")
 
 
-#: PropertyResult.status values
-HOLDS, FAILS, TIE = "holds", "fails", "tie"
-
-
 @dataclass(frozen=True)
 class PropertyResult:
-    """One property's outcome.
+    """One property's outcome (SPEC §4).
 
-    ``status``: ``"fails"`` (a proved violation, ``counterexample`` shrunk), ``"tie"`` (no proved
-    violation, but a strict inequality that came out equal to every digit tried: the shortest
-    such case is ``counterexample``), or ``"holds"`` (nothing found).  ``examples`` counts the
-    valid cases evaluated (shrinking included).
+    ``status``: ``"fails"`` (a decided violation; ``counterexample`` is the shrunk instance),
+    ``"undecided"`` (no decided violation, but ``undecided`` cases could not be decided;
+    ``counterexample`` is the shortest of them and ``reason`` says why) or ``"holds"``
+    (every case decided in the property's favour).  ``examples`` counts the valid cases
+    evaluated (shrinking included).  ``exact_case``: for ``"holds"``, the shortest case that
+    only the measure's exact form could decide (an equality proved or a tiny sign decided).
     """
 
     property: str
     status: str
-    counterexample: Counterexample | None
+    counterexample: Instance | None
     examples: int
+    undecided: int = 0
+    exact_case: Instance | None = None
 
     @property
     def holds(self) -> bool | None:
-        """True: no counterexample; False: a proved one; None: only ties (undecided)."""
-        return {HOLDS: True, FAILS: False, TIE: None}[self.status]
+        """True: no counterexample; False: a decided one; None: undecided (see ``reason``)."""
+        return {HOLDS: True, FAILS: False, UNDECIDED: None}[self.status]
+
+    @property
+    def reason(self) -> str | None:
+        """Why the property is undecided (None otherwise)."""
+        if self.status != UNDECIDED:
+            return None
+        return (f"no decided counterexample in {self.examples} cases, but {self.undecided} could not be "
+                f"decided; the shortest: {self.counterexample.decision}")
 
     def to_json(self) -> dict:
         return {
-            "holds": self.status != FAILS,  # SPEC §6: a bool; a tie is no proved counterexample
+            "holds": self.holds,
             "status": self.status,
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
             "examples": self.examples,
+            "undecided": self.undecided,
+            "reason": self.reason,
+            "exact_case": None if self.exact_case is None else self.exact_case.to_json(),
         }
 
 
@@ -63,7 +75,7 @@ class PropertyReport:
 
     @property
     def holds(self) -> bool:
-        """True when no property has a counterexample or a tie."""
+        """True when every property holds (no counterexample, nothing undecided)."""
         return all(r.status == HOLDS for r in self.results.values())
 
     def to_json(self) -> dict:
@@ -111,9 +123,9 @@ def cases(prop: str, *, float64_exact: bool = False, max_size: int = strat.MAX_S
 
 
 class _Found(Exception):
-    def __init__(self, counterexample: Counterexample):
-        super().__init__(counterexample.property)
-        self.counterexample = counterexample
+    def __init__(self, instance: Instance):
+        super().__init__(instance.property)
+        self.instance = instance
 
 
 def check_measure(
@@ -131,10 +143,14 @@ def check_measure(
     """Fuzz ``measure`` (larger = sparser) against each property; shrink any counterexample.
 
     ``measure(vector, **params)`` is any callable on a vector.  One that accepts ``dps`` is fed
-    exact inputs and judged at high precision; any other is fed float64 arrays and judged with
-    the margin ``atol + rtol max|S|`` (see ``properties.predicates``).  ``seed`` makes the run
-    reproducible (None: the active hypothesis profile decides, e.g. derandomized under ``ci``).
-    ``max_examples`` is per property; ``max_size`` bounds the vector length.
+    exact inputs and judged at high precision, a measure of ``reference.MEASURES`` through its
+    exact form where the digits do not decide; any other is fed float64 arrays and judged with
+    the margin ``atol + rtol max|S|`` (see ``properties.predicates``).  A property ``holds``
+    only when every case was decided in its favour, ``fails`` with a decided violation, and is
+    ``undecided`` (``holds`` None, with the reason) when some case could not be decided and no
+    decided violation was found.  ``seed`` makes the run reproducible (None: the active
+    hypothesis profile decides, e.g. derandomized under ``ci``).  ``max_examples`` is per
+    property; ``max_size`` bounds the vector length.
     """
     params = dict(params or {})
     exact = takes_dps(measure)
@@ -152,33 +168,40 @@ def check_measure(
 
 
 def _search(prop: str, judge, strategy, max_examples: int, seed: int | None) -> PropertyResult:
+    """Search for a decided violation; an undecided case does not stop the search (a decisive
+    one may follow) and is reported only when none is found."""
     evaluated = 0
-    ties: list[Counterexample] = []
+    undecided: list[Instance] = []
+    exact_cases: list[Instance] = []
     predicate = PREDICATES[prop]
 
     def attempt(case):
         nonlocal evaluated
         try:
-            counterexample = predicate(judge, **case)
+            instance = predicate(judge, **case)
         except Reject:
             assume(False)
         evaluated += 1
-        if counterexample is None:
-            return
-        if not counterexample.tie:
-            raise _Found(counterexample)
-        ties.append(counterexample)
+        if instance.status == FAILS:
+            raise _Found(instance)
+        if instance.status == UNDECIDED:
+            undecided.append(instance)
+        elif instance.exact:
+            exact_cases.append(instance)
 
     config = settings(
         settings.default,
         max_examples=max_examples,
+        # no explain phase: it re-runs a shrunk counterexample's variations to annotate a report
+        # nobody prints (it took 40 of 46 s of a P1 search)
+        phases=[phase for phase in settings.default.phases if phase is not Phase.explain],
         database=None,
         deadline=None,
         derandomize=seed is None and settings.default.derandomize,
         report_multiple_bugs=False,
         print_blob=False,
         verbosity=Verbosity.quiet,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
     run = config(given(strategy)(attempt))
     if seed is not None:
@@ -186,8 +209,11 @@ def _search(prop: str, judge, strategy, max_examples: int, seed: int | None) -> 
     try:
         run()
     except _Found as found:
-        return PropertyResult(prop, FAILS, found.counterexample, evaluated)
-    if ties:
-        shortest = min(ties, key=lambda cx: len(cx.before))
-        return PropertyResult(prop, TIE, shortest, evaluated)
-    return PropertyResult(prop, HOLDS, None, evaluated)
+        return PropertyResult(prop, FAILS, found.instance, evaluated, len(undecided))
+    except Unsatisfiable:
+        pass  # every case rejected: evaluated stays 0, reported as undecided below
+    if undecided or not evaluated:
+        shortest = min(undecided, key=lambda cx: len(cx.before)) if undecided else None
+        return PropertyResult(prop, UNDECIDED, shortest, evaluated, len(undecided))
+    shortest_exact = min(exact_cases, key=lambda cx: len(cx.before)) if exact_cases else None
+    return PropertyResult(prop, HOLDS, None, evaluated, 0, shortest_exact)

@@ -10,8 +10,8 @@ from fractions import Fraction
 HELP = "fuzz sparsity measures against the Hurley-Rickard properties D1-D4, P1, P2"
 
 #: PropertyResult.status -> table cell, and -> one-character progress mark
-CELLS = {"holds": "yes", "fails": "NO", "tie": "tie"}
-MARKS = {"holds": "+", "fails": "-", "tie": "="}
+CELLS = {"holds": "yes", "fails": "NO", "undecided": "?"}
+MARKS = {"holds": "+", "fails": "-", "undecided": "?"}
 
 #: (p, q) grid on which pq_index is checked besides its defaults when no --measure is given.
 PQ_GRID = ((0.5, 1), (1, 2), (0.1, 1), (0.5, 2), (0.3, 0.8), (1.5, 2), (2, 4))
@@ -98,12 +98,12 @@ def label(name: str, params: dict) -> str:
 
 
 def verdict_line(report) -> str:
-    """``D1+ D2+ D3- ...``: + holds, - fails (proved), = tie only (undecided)."""
+    """``D1+ D2+ D3- ...``: + holds, - fails (decided), ? undecided."""
     return " ".join(f"{p}{MARKS[r.status]}" for p, r in report.results.items())
 
 
 def render_table(reports) -> str:
-    """Plain-text table: one row per measure, a column per property (yes / NO / tie)."""
+    """Plain-text table: one row per measure, a column per property (yes / NO / ?)."""
     from sparsity_oracle.properties import PROPERTIES
 
     rows = [["measure", *PROPERTIES]]
@@ -113,7 +113,7 @@ def render_table(reports) -> str:
 
 
 #: PropertyResult.status -> Markdown symbol
-SYMBOLS = {"holds": "✓", "fails": "✗", "tie": "≈"}
+SYMBOLS = {"holds": "✓", "fails": "✗", "undecided": "?"}
 
 #: Measures whose properties proofs/ settles, as I_{p,q} (pq_mean = I_{p,q} - 1: PQ_MEAN.pqi).
 PROVED_MEASURES = ("pq_index", "pq_mean")
@@ -121,8 +121,10 @@ PROVED_MEASURES = ("pq_index", "pq_mean")
 
 def render_markdown(reports: list[dict]) -> str:
     """Markdown for ``check_measure`` reports in JSON form: a measure x property table (✓ with the
-    examples tried, ✗ proved violation, ≈ tie to every digit tried; the proof obligation that
-    decides the cell where proofs/ has one), then each ✗ and ≈ with its counterexample."""
+    examples tried, ✗ decided violation, ? undecided; the proof obligation that decides the
+    cell where proofs/ has one), then the numbered notes: each ✗ with its counterexample and how
+    it was decided, each ? with its reason, and each ✓ of a strict property whose hardest case
+    only the exact form could decide (the decided sign of a difference below 30 digits)."""
     from sparsity_oracle.properties import PROPERTIES
 
     lines = ["| measure | " + " | ".join(PROPERTIES) + " |", "|---" * (len(PROPERTIES) + 1) + "|"]
@@ -134,7 +136,7 @@ def render_markdown(reports: list[dict]) -> str:
             cell = SYMBOLS[result["status"]]
             if result["status"] == "holds":
                 cell += f" {result['examples']}"
-            else:
+            if result["counterexample"] or _strict_exact_case(result):
                 notes.append((report, prop, result))
                 cell += f" [{len(notes)}]"
             obligation = _obligation(report, prop)
@@ -142,16 +144,31 @@ def render_markdown(reports: list[dict]) -> str:
                 cell += f" `{obligation}`"
             cells.append(cell)
         lines.append(f"| {label(report['measure'], report['params'])} | " + " | ".join(cells) + " |")
-    lines += ["", "Counterexamples (✗: proved at the precision shown; ≈: equal to every digit tried):", ""]
+    lines += ["", "Notes (✗: the decided counterexample; ?: why undecided; ✓ [k]: the case only the exact form "
+              "decided):", ""]
     for k, (report, prop, result) in enumerate(notes, start=1):
-        cx = result["counterexample"]
-        lines.append(
-            f"{k}. {label(report['measure'], report['params'])}, {prop}: c = {_compact(cx['vector'])}, "
-            f"transform {_transform(cx['transform'])}: S(before) = {cx['value_before']}, "
-            f"S(after) = {cx['value_after']}; required {cx['relation']}, observed {cx['observed']} "
-            f"({cx['precision']})."
-        )
+        lines.append(f"{k}. {label(report['measure'], report['params'])}, {prop}: {_note(result)}")
     return "\n".join(lines)
+
+
+def _strict_exact_case(result: dict) -> bool:
+    """A holding strict property whose hardest case only the exact form decided (a tiny sign)."""
+    case = result["exact_case"]
+    return case is not None and case["relation"] != "S(after) = S(before)"
+
+
+def _note(result: dict) -> str:
+    """One note: the instance, what was required and observed, and how it was decided."""
+    if result["status"] == "holds":
+        cx, head = result["exact_case"], "holds; hardest case "
+    elif result["status"] == "undecided":
+        cx = result["counterexample"]
+        head = f"undecided ({result['undecided']} of {result['examples']} cases); shortest "
+    else:
+        cx, head = result["counterexample"], ""
+    return (f"{head}c = {_compact(cx['vector'])}, transform {_transform(cx['transform'])}: "
+            f"S(before) = {cx['value_before']}, S(after) = {cx['value_after']}; required {cx['relation']}, "
+            f"observed {cx['observed']} ({cx['decision']}).")
 
 
 def _obligation(report: dict, prop: str) -> str | None:

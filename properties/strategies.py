@@ -15,16 +15,18 @@ Vector shapes (``vectors`` mixes them all; each is also public):
 * ``near_constant_vectors``: one value perturbed by a few ulps (or exactly constant);
 * ``dominant_vectors``: one dominant entry and a tail 2**-20 .. 2**-1000 times smaller;
 * ``two_level_vectors``: a few free entries and a block of equal entries at another scale (the
-  shape of the PQI's Robin Hood counterexamples: errata §1);
-* ``grid_vectors``: integers below 2**24 times one common power of two.  Sums, differences and
-  small dyadic multiples of such entries are again exact float64 values, which lets a float-only
-  implementation be judged on exactly the transformed vector (see ``properties.predicates``).
+  shape of the PQI's Robin Hood counterexamples: docs/errata.md, diao.theorem1.six_properties);
+* ``grid_vectors``: integers below 2**24 times one common power of two (2**-1064 .. 2**960).
+  Sums, differences and small dyadic multiples of such entries are again exact float64 values
+  (no product underflows), which lets a float-only implementation be judged on exactly the
+  transformed vector (see ``properties.predicates``).
 
 Lengths: most draws have 2..8 entries; one draw in ten is long (9..max_size).
 
 The oracle's differential cases are drawn from here too (``signed_vectors``, the SAP and
-fixed-ratio parameters, ``mask_problems``, ``limit_problems``): this module is the one home of
-the project's hypothesis strategies.
+fixed-ratio parameters, ``mask_problems``, ``limit_problems``), through ``reproducible_examples``
+(the same examples for a seed whatever else is imported): this module is the one home of the
+project's hypothesis strategies.
 """
 
 from __future__ import annotations
@@ -36,11 +38,16 @@ from hypothesis import strategies as st
 
 #: Mantissa bits of a ``grid_vectors`` entry: sums and 8-bit dyadic multiples stay below 2**53.
 GRID_BITS = 24
+#: Exponents of a ``grid_vectors`` entry.  The smallest leaves room for the dyadic factors the
+#: float path applies (scales down to 2**-10, Robin Hood transfers t (c_i - c_j)/2 with
+#: t = k/256, i.e. 2**-9), so no product falls below float64's smallest step 2**-1074.
+GRID_EXPONENTS = (-1074 + 10, 960)
 #: Default longest vector.
 MAX_SIZE = 1000
 
 __all__ = [
     "GRID_BITS",
+    "GRID_EXPONENTS",
     "MAX_SIZE",
     "dominant_vectors",
     "generic_entries",
@@ -73,6 +80,14 @@ __all__ = [
     "exact_limit_problems",
     "exact_reals",
     "quadratic_limit_problems",
+    # SpODE / PSO steps
+    "E_KINDS",
+    "SPODE_MANTISSA_BITS",
+    "dyadic_entries",
+    "spode_steps",
+    "tied_scores",
+    # drawing examples outside a test
+    "reproducible_examples",
 ]
 
 
@@ -158,13 +173,15 @@ def two_level_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list
 
 @st.composite
 def grid_vectors(draw, min_size: int = 2, max_size: int = MAX_SIZE) -> list[float]:
-    """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in -1074..960.
+    """Entries m_k 2**e, integers 0 <= m_k < 2**GRID_BITS, one common e in GRID_EXPONENTS
+    (-1064..960).
 
     Zeros are frequent (m_k = 0 is a favoured draw).  Sums and differences of entries, and their
-    products with 8-bit dyadic factors 2**-10..2**10, are again exact float64 values.
+    products with dyadic factors k 2**j (k < 2**8, -10 <= j <= 10), are again exact float64
+    values: at most 24 + 8 + 1 significant bits, no exponent below -1074 or above 1023.
     """
     n = draw(sizes(min_size, max_size))
-    exponent = draw(st.integers(-1074, 960))
+    exponent = draw(st.integers(*GRID_EXPONENTS))
     mantissas = draw(
         st.lists(st.one_of(st.just(0), st.integers(1, 2**GRID_BITS - 1)), min_size=n, max_size=n)
     )
@@ -367,3 +384,120 @@ def quadratic_limit_problems(draw, max_size: int = 4):
     hessian = [[sum(b[k][i] * b[k][j] for k in range(rank)) for j in range(d)] for i in range(d)]
     weights = draw(st.lists(st.integers(-3, 3), min_size=d, max_size=d))
     return weights, hessian, draw(st.fractions(Fraction(1, 8), 12, max_denominator=8))
+
+
+# --- SpODE / PSO: one ODE step on small vectors (tests/gpu_impl/test_gpu_spode.py) ----------------
+# Entries are k * 2**j with |k| < 2**bits: exactly representable in a dtype of ``bits`` mantissa
+# bits (float16: 11, bfloat16: 8, float32: 24; 26 for float64, so that products m_i theta_i are
+# exact float64 values and masks rank exactly what the reference ranks).  Small integers are
+# mixed in so that products tie.
+
+#: Mantissa bits of the entries drawn for each dtype.
+SPODE_MANTISSA_BITS = {"float64": 26, "float32": 24, "float16": 11, "bfloat16": 8}
+
+
+def dyadic_entries(bits: int, min_exp: int = -8, max_exp: int = 2) -> st.SearchStrategy[float]:
+    """Signed k * 2**j, |k| < 2**bits, j in [min_exp - bits, max_exp], or a small integer (ties)."""
+    scaled = st.builds(lambda k, j: math.ldexp(k, j - bits), st.integers(-(2**bits) + 1, 2**bits - 1),
+                       st.integers(min_exp, max_exp))
+    return st.one_of(st.integers(-3, 3).map(float), scaled)
+
+
+#: How e relates to g in a drawn step: independent, an exact multiple (the collinear branch),
+#: zero, or a multiple plus a perturbation 2**-20..2**-40 smaller (near-collinear: cancellation).
+E_KINDS = ("independent", "collinear", "zero", "near-collinear")
+
+
+@st.composite
+def spode_steps(draw, bits: int = 24, max_size: int = 8) -> dict:
+    """One PSO step's inputs: ``m``, ``theta``, ``g`` (not all zero), ``e`` (of a kind in
+    ``E_KINDS``, named ``kind``), ``dt`` in (0, 1/4], relative ``radius`` in [1, 3] (1 included:
+    no tilt), ``level`` in [0, 1] (a multiple of 1/64) and ``momentum`` in {0, 1/2, 9/10}."""
+    d = draw(st.integers(1, max_size))
+    entries = dyadic_entries(bits)
+    vector = st.lists(entries, min_size=d, max_size=d)
+    m, theta, g = draw(vector), draw(vector), draw(vector)
+    if not any(g):
+        g[draw(st.integers(0, d - 1))] = 1.0
+    kind = draw(st.sampled_from(E_KINDS))
+    if kind == "independent":
+        e = draw(vector)
+    elif kind == "zero":
+        e = [0.0] * d
+    else:
+        factor = math.ldexp(draw(st.sampled_from([-1, 1])), draw(st.integers(-3, 3)))
+        e = [factor * v for v in g]
+        if kind == "near-collinear":
+            j = draw(st.integers(20, 40))
+            e = [v + math.ldexp(w, -j) for v, w in zip(e, draw(vector))]
+    return {
+        "m": m, "theta": theta, "g": g, "e": e, "kind": kind,
+        "dt": math.ldexp(draw(st.integers(1, 256)), -10),
+        "radius": 1 + draw(st.integers(0, 32)) / 16,
+        "level": draw(st.integers(0, 64)) / 64,
+        "momentum": draw(st.sampled_from([0.0, 0.5, 0.9])),
+    }
+
+
+@st.composite
+def tied_scores(draw, max_size: int = 12) -> list[float]:
+    """Signed scores with many ties (values in -2..2 in quarters): the tie order decides masks."""
+    d = draw(st.integers(1, max_size))
+    return draw(st.lists(st.integers(-8, 8).map(lambda k: k / 4), min_size=d, max_size=d))
+
+
+# --- drawing examples outside a test --------------------------------------------------------
+
+
+#: Name of the hypothesis backend that ``reproducible_examples`` registers and uses.
+REPRODUCIBLE_BACKEND = "sparsity-oracle-reproducible"
+
+
+def _register_reproducible_backend() -> str:
+    """Register (once) a backend that is hypothesis' own provider minus its pool of constants
+    taken from the loaded modules' source, and return the backend's name.
+
+    Recent hypothesis versions (6.155, for one) replace about one draw in twenty by a constant
+    found in the source of any *local* module that happens to be imported (the user's
+    implementation, the command line, a test file ...), so the same seed gives different
+    examples depending on what else is loaded.  Without the pool, the examples depend only on
+    the seed, the strategy and the hypothesis version.  A hypothesis without the pool (or
+    without this internal provider class) gets its default backend; ``tests/oracle/
+    test_cases.py`` checks reproducibility for the installed version.
+    """
+    try:
+        from hypothesis.internal.conjecture.providers import AVAILABLE_PROVIDERS, HypothesisProvider
+    except ImportError:  # pragma: no cover - older hypothesis: no module-constant pool
+        return "hypothesis"
+    if not hasattr(HypothesisProvider, "_maybe_draw_constant"):  # pragma: no cover - no pool
+        return "hypothesis"
+
+    class WithoutModuleConstants(HypothesisProvider):
+        def _maybe_draw_constant(self, *args, **kwargs):
+            return None
+
+    AVAILABLE_PROVIDERS.setdefault(REPRODUCIBLE_BACKEND, WithoutModuleConstants)
+    return REPRODUCIBLE_BACKEND
+
+
+def reproducible_examples(strategy: st.SearchStrategy, n: int, seed: int = 0) -> list:
+    """``n`` examples of ``strategy``: the same list for the same (strategy, n, seed) whatever
+    the entry point and whatever else is imported, and the first k of them are the examples
+    for n = k.  Drawn with the generate phase only (no shrinking, no example database), so a
+    call costs about n draws."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    drawn: list = []
+    if n <= 0:
+        return drawn
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), backend=_register_reproducible_backend())
+    @given(strategy)
+    def collect(example):
+        drawn.append(example)
+
+    collect()
+    return drawn[:n]

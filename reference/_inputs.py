@@ -22,6 +22,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from ._precision import MAX_DPS
+
 _FLOAT64_EXACT_INT = 2**53
 
 
@@ -80,6 +82,12 @@ class Magnitudes:
             return self.fractions
         return tuple(Fraction(*v.as_integer_ratio()) for v in self.array.tolist())
 
+    def top(self) -> Fraction:
+        """The largest magnitude, exactly."""
+        if self.array is not None:
+            return Fraction(float(self.array.max()))
+        return max(self.fractions)
+
     def all_equal(self) -> bool:
         """True when every magnitude is the same (exact comparison)."""
         if self.array is not None:
@@ -117,11 +125,24 @@ def magnitudes(w, name: str = "w") -> Magnitudes:
     for i, v in enumerate(items):
         if isinstance(v, (list, tuple, np.ndarray)):
             raise ValueError(f"{name} must be 1-D, but {name}[{i}] is a sequence {v!r}")
-        exact.append(abs(exact_real(v, f"{name}[{i}]")))
+        try:
+            exact.append(abs(exact_real(v, f"{name}[{i}]")))
+        except TypeError as error:
+            raise TypeError(f"{error}{_conversion_hint(w, name)}") from None
     as_floats = [_float64_if_exact(f) for f in exact]
     if all(f is not None for f in as_floats):
         return Magnitudes(np.asarray(as_floats, dtype=np.float64), None)
     return Magnitudes(None, tuple(exact))
+
+
+def _conversion_hint(w, name: str) -> str:
+    """For an array of another library (torch, jax, cupy, ...: it has ``numpy()`` or
+    ``__array__``), how to pass it: the reference reads numpy arrays and does not import them."""
+    if not (hasattr(w, "numpy") or hasattr(w, "__array__")):
+        return ""
+    kind = f"{type(w).__module__.split('.')[0]}.{type(w).__name__}"
+    return (f"; {name} is a {kind}: pass a numpy array, e.g. {name}.detach().cpu().numpy() for a "
+            f"torch tensor or np.asarray({name})")
 
 
 def _array_magnitudes(w: np.ndarray, name: str) -> Magnitudes:
@@ -216,7 +237,11 @@ def in_unit_interval(value, name: str, *, open_low: bool) -> Fraction:
 
 
 def digits(dps) -> int:
-    """The requested number of significant decimal digits (a positive int)."""
+    """The requested number of significant decimal digits (an int from 1 to ``MAX_DPS``)."""
     if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 1:
         raise ValueError(f"dps must be a positive integer, got dps={dps!r}")
+    if dps > MAX_DPS:
+        raise ValueError(
+            f"dps must be at most MAX_DPS = {MAX_DPS} (the cost grows like dps^1.7 per entry), got dps={dps}"
+        )
     return int(dps)

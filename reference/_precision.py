@@ -12,6 +12,9 @@ Exact decisions (a floor, ``k >= F(k)``) come from ``sign``: raise the precision
 enclosure of a quantity excludes 0.  A quantity that is exactly zero never excludes 0; callers
 recognise the exact cases they know first, and ``sign`` reports 0 when the enclosure still
 contains 0 at ``EQUALITY_BITS`` of working precision (documented as "equal to 2400 digits").
+
+``dps`` may not exceed ``MAX_DPS`` (``_inputs.digits`` raises ValueError): the cost of a
+result grows with dps, by the measured figures next to the constant.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from mpmath import iv
 
 #: Guard bits added to the precision a result needs.
 GUARD_BITS = 24
+#: The most significant digits a reference function accepts (``dps``; ValueError beyond).
+#: Beyond ~100 digits a result costs about one interval power per entry at 3.32 dps bits, and
+#: that power grows like dps^1.7: a PQI (two power sums) took ~1.3 ms per entry at dps 1000,
+#: ~8 ms at 3000 and ~71 ms at 10 000 on a busy 2-core machine (docs/benchmarks.md), so
+#: 10 000 digits of a 10^4-entry PQI take about 12 minutes.
+MAX_DPS = 10_000
 #: Working precision at which an enclosure that still contains 0 is declared exactly 0.
 EQUALITY_BITS = 8192
 

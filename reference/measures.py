@@ -10,7 +10,7 @@ enclosures through ``_precision.refine``.  The counts ``l0`` and ``l0_eps`` are 
 Conventions for degenerate inputs (N = len(w), zeros counted):
 
 * all-zero vector: ``ValueError`` where the value is 0/0 (``l2_over_l1``, ``kurtosis4``,
-  ``shannon_entropy``, ``hoyer``, ``pq_mean``, like ``gini`` and ``pq_index``); the plain sums
+  ``shannon_entropy``, ``hoyer``, ``pq_mean``, ``l1_over_lq``, like ``gini`` and ``pq_index``); the plain sums
   ``neg_l1``, ``neg_lp``, ``neg_tanh``, ``neg_log``, ``neg_lp_minus`` (empty sum) and
   ``shannon_entropy_raw`` give 0; ``gaussian_entropy`` gives +inf; ``u_theta`` gives 0 (constant).
 * ``hoyer`` needs N >= 2 (sqrt(N) - 1 = 0 for N = 1): ``ValueError``.
@@ -31,7 +31,7 @@ import mpmath
 from mpmath import iv
 
 from . import _inputs
-from ._powersum import power_sum
+from ._powersum import relative_power_sum
 from ._precision import interval, rational, refine, sign
 from .gini import gini
 from .pqi import pq_index
@@ -64,7 +64,12 @@ def neg_lp(w, *, p=0.5, dps=50):
     r"""-lp(c) = -(sum_j c_j^p)^(1/p),  p > 0  (0 for the all-zero vector)."""
     m, dps = _read(w, dps)
     p = _inputs.positive(p, "p")
-    return refine(lambda bits: -(power_sum(m, p) ** (1 / interval(p))), dps, False, exact_zero=m.all_zero())
+    return refine(
+        lambda bits: -interval(m.top()) * relative_power_sum(m, p) ** (1 / interval(p)),
+        dps,
+        False,
+        exact_zero=m.all_zero(),
+    )
 
 
 def l2_over_l1(w, *, dps=50):
@@ -231,9 +236,27 @@ def pq_mean(w, *, p=0.5, q=1.0, dps=50):
 
     def enclosure(bits):
         ip, iq = interval(p), interval(q)
-        return -(iv.mpf(n) ** (1 / iq - 1 / ip)) * power_sum(m, p) ** (1 / ip) / power_sum(m, q) ** (1 / iq)
+        ratio = relative_power_sum(m, p) ** (1 / ip) / relative_power_sum(m, q) ** (1 / iq)
+        return -(iv.mpf(n) ** (1 / iq - 1 / ip)) * ratio
 
     return refine(enclosure, dps, False)
+
+
+def l1_over_lq(w, *, q=0.5, dps=50):
+    r"""l1/lq(c) = ||c||_1 / ||c||_q = sum_j c_j / (sum_j c_j^q)^(1/q),  0 < q < 1  (all-zero: ValueError).
+
+    The measure of Yang et al. (2022) that Remark 3 of Diao et al. (2023) compares with the PQ
+    Index.  Larger = sparser: 1 for a one-hot vector, N^{1-1/q} for a constant one.  It equals
+    N^{1-1/q} / (1 - I_{q,1}(c)) (obligation ``R3.l1_over_lq``), so at a fixed length it orders
+    vectors as I_{q,1} does; the length enters only through N^{1-1/q}.
+    """
+    m, dps = _read(w, dps)
+    q = _inputs.positive(q, "q")
+    if q >= 1:
+        raise ValueError(f"q must be < 1, got q={q!r}")
+    _inputs.require_nonzero(m, "l1_over_lq")
+    ratio = sum(m.exact()) / m.top()  # ||c||_1/||c||_q = (S_1/top) / (T_q)^{1/q}, T_q = sum (c_j/top)^q
+    return refine(lambda bits: interval(ratio) / relative_power_sum(m, q) ** (1 / interval(q)), dps, False)
 
 
 #: name -> measure, every measure of SPEC §2's property table (default parameters as keywords).
@@ -253,6 +276,7 @@ MEASURES = {
     "shannon_entropy_raw": shannon_entropy_raw,
     "hoyer": hoyer,
     "pq_mean": pq_mean,
+    "l1_over_lq": l1_over_lq,
     "gini": gini,
     "pq_index": pq_index,
 }

@@ -7,7 +7,7 @@ from fractions import Fraction
 from mpmath import iv
 
 from . import _inputs
-from ._powersum import power_sum
+from ._powersum import ratio_power, relative_power_sum
 from ._precision import interval, refine
 
 
@@ -17,6 +17,13 @@ def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
     ``d = len(w)`` counts zeros.  I = 0 exactly when all |w_i| are equal (returned as an exact
     0); otherwise 0 < I <= 1 - d^{1/q-1/p}.  Returns an ``mpf`` correct to ``dps`` digits, or with
     ``certified=True`` an ``mpmath.mpi`` enclosure of relative width <= 10**-dps.
+
+    Any exponents work at a cost that does not grow with them (``_powersum``): q = 1e300 or an
+    exact ``Fraction(10**1000)`` costs about what q = 2 costs, and as q -> infinity I tends to
+    1 - d^{-1/p} ||w||_p / ||w||_oo.  I is computed as 1 minus a ratio, so where I is tiny
+    (p close to q, both huge, nearly equal magnitudes) the working precision rises by
+    log2(1/I) bits.  ``dps`` is at most ``reference.MAX_DPS``, whose comment gives the cost
+    of high precision (about one interval power per entry at 3.32 dps bits).
     """
     m = _inputs.magnitudes(w)
     p, q = _inputs.p_and_q(p, q)
@@ -26,7 +33,7 @@ def pq_index(w, p=0.5, q=1.0, *, dps=50, certified=False):
 
     def enclosure(bits):
         ip, iq = interval(p), interval(q)
-        ratio = power_sum(m, p) ** (1 / ip) / power_sum(m, q) ** (1 / iq)
+        ratio = relative_power_sum(m, p) ** (1 / ip) / relative_power_sum(m, q) ** (1 / iq)
         return 1 - iv.mpf(d) ** (1 / iq - 1 / ip) * ratio
 
     return refine(enclosure, dps, certified, exact_zero=m.all_equal())
@@ -42,7 +49,8 @@ def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dps=50, certified=False):
         r = (1 + eta_r)^{-q/(q-p)} S_p^{q/(q-p)} / S_q^{p/(q-p)},   S_t = sum_i |w_i|^t,
 
     (d cancels: (1/q - 1/p) * qp/(q-p) = -1).  Returns an ``mpf`` to ``dps`` digits or, with
-    ``certified=True``, an ``mpmath.mpi`` enclosure.
+    ``certified=True``, an ``mpmath.mpi`` enclosure.  Exponents of any size and ``dps`` as for
+    ``pq_index``; as q -> infinity, r tends to (1 + eta_r)^{-1} sum_i (|w_i| / max_j |w_j|)^p.
     """
     m = _inputs.magnitudes(w)
     p, q = _inputs.p_and_q(p, q)
@@ -59,7 +67,7 @@ def _bound_enclosure(m, p: Fraction, q: Fraction, eta_r: Fraction):
         gap = interval(q - p)
         ip, iq = interval(p), interval(q)
         slack = interval(1 + eta_r) ** (-iq / gap)
-        return slack * power_sum(m, p) ** (iq / gap) / power_sum(m, q) ** (ip / gap)
+        return slack * relative_power_sum(m, p) ** (iq / gap) / relative_power_sum(m, q) ** (ip / gap)
 
     return enclosure
 
@@ -86,7 +94,8 @@ def eta(w, r, p, *, dps=50, certified=False):
     kept = _inputs.Magnitudes(None, tuple(ordered[:r]))
     removed = _inputs.Magnitudes(None, tuple(ordered[r:]))
 
-    def enclosure(bits):
-        return power_sum(removed, p) / power_sum(kept, p)
+    def enclosure(bits):  # S_p = top^p T_p, so eta_r = (top_removed / top_kept)^p T_removed / T_kept
+        scale = ratio_power(removed.top() / kept.top(), interval(p))
+        return scale * relative_power_sum(removed, p) / relative_power_sum(kept, p)
 
     return refine(enclosure, dps, certified, exact_zero=removed.all_zero())

@@ -11,7 +11,9 @@ is exact rational arithmetic.  ``floor(gamma (d - r))`` is the largest integer n
 * by structure: 0 < r <= k (k = the number of non-zero entries; power-mean inequality);
 * when all non-zero magnitudes are equal and eta_r = 0: r = k exactly;
 * when p and q are integers: r^(q-p) (1 + eta_r)^q = S_p^q / S_q^p with S_t = sum |w_i|^t is
-  rational, so ``r <= t`` is decided with Fractions;
+  rational, so ``r <= t`` is decided with Fractions, as long as these integers stay small
+  (``EXACT_POWER_BITS``: about a second of integer arithmetic; their size grows like d q, and
+  q = 10^300 would never finish); beyond, as for other exponents:
 * otherwise with ``_precision.sign`` on a rigorous interval enclosure of t - r.  ``sign``
   declares t = r when the enclosure still contains 0 at ``EQUALITY_BITS`` (8192) bits, i.e.
   when d (...) agrees with an integer to about 2466 digits; the count then takes d (...) as
@@ -73,11 +75,21 @@ def sap_parameters(p, q, eta_r, gamma, beta) -> SapParameters:
     )
 
 
-def _exact_power_sum(values: list[Fraction], t: int) -> Fraction:
-    """sum_i v_i^t exactly, for a positive integer t (one common denominator)."""
+#: Integer p and q are decided with exact integers while (d + p) q b <= this many bits, b the
+#: bit length of the largest magnitude or of the denominator over their common denominator
+#: (measured: d = 288, q = 1000, b = 63: 0.15 s; d = 288, q = 10^4: 5.7 s).
+EXACT_POWER_BITS = 2**25
+
+
+def _exact_power_sums(values: list[Fraction], p: int, q: int) -> tuple[Fraction, Fraction] | None:
+    """(sum_i v_i^p, sum_i v_i^q) exactly (one common denominator), or None when those
+    integers would exceed ``EXACT_POWER_BITS``."""
     common = math.lcm(*(v.denominator for v in values))
-    total = sum((v.numerator * (common // v.denominator)) ** t for v in values)
-    return Fraction(total, common**t)
+    scaled = [v.numerator * (common // v.denominator) for v in values]
+    bits = max(max(scaled).bit_length(), common.bit_length())
+    if (len(values) + p) * q * bits > EXACT_POWER_BITS:
+        return None
+    return Fraction(sum(v**p for v in scaled), common**p), Fraction(sum(v**q for v in scaled), common**q)
 
 
 class _RetainedBound:
@@ -96,11 +108,7 @@ class _RetainedBound:
         self.exact = Fraction(self.count) if equal and params.eta_r == 0 else None
         self.power_sums = None
         if self.exact is None and params.p.denominator == 1 and params.q.denominator == 1:
-            values = m.exact()
-            self.power_sums = (
-                _exact_power_sum(values, int(params.p)),
-                _exact_power_sum(values, int(params.q)),
-            )
+            self.power_sums = _exact_power_sums(m.exact(), int(params.p), int(params.q))
         self.enclosure = lru_cache(maxsize=None)(
             _bound_enclosure(m, params.p, params.q, params.eta_r)
         )

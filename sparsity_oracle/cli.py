@@ -33,9 +33,12 @@ COMMANDS = {
     "verify": ("sparsity_oracle.oracle.cli", False),
     "prove": ("sparsity_oracle.proofs.cli", False),
     "properties": ("sparsity_oracle.properties.cli", False),
+    "claims": ("sparsity_oracle.claims.cli", False),
     "pqi": ("sparsity_oracle.pqi_report", False),
     "reproduce": ("sparsity_oracle.gpu_impl.experiments.cli_reproduce", True),
     "plot": ("sparsity_oracle.gpu_impl.experiments.cli_plot", True),
+    "audit-run": ("sparsity_oracle.audit_run", True),
+    "sweep": ("sparsity_oracle.sweep", False),
     "limit": ("sparsity_oracle.gpu_impl.experiments.cli_limit", True),
 }
 

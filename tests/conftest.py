@@ -22,3 +22,28 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
+
+
+def _papers_dir():
+    """The papers the project checks: $SPARSITY_ORACLE_PAPERS, else ../shared/papers beside the
+    repository (or beside the main checkout for a worktree), else /work/shared/papers."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    candidates = [os.environ.get("SPARSITY_ORACLE_PAPERS"), root.parent / "shared" / "papers",
+                  root.parent.parent / "shared" / "papers", "/work/shared/papers"]
+    return next((Path(c) for c in candidates if c and (Path(c) / "diao2023-pqi-sap-fulltext.txt").is_file()), None)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def papers_dir():
+    """The folder of the papers' texts; tests that quote them are skipped, with this reason, where
+    the texts are not present (they are not part of the repository)."""
+    found = _papers_dir()
+    if found is None:
+        pytest.skip("the papers' texts are not here: set SPARSITY_ORACLE_PAPERS to the folder holding "
+                    "diao2023-pqi-sap-fulltext.txt (../shared/papers/)")
+    return found

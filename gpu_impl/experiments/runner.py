@@ -89,14 +89,9 @@ class ExperimentConfig:
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("threads", self.threads is None or self.threads >= 1, ">= 1"),
         ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {rule}, got {name}={getattr(self, name)!r}")
         # checked by gpu_impl's validators before any training: every real setting is logged, so
         # finite; p < q for the logged PQI; the rest by the method
-        for field in dataclasses.fields(self):
-            if field.type == "float":
-                validation.real_param(getattr(self, field.name), field.name)
+        validation.config_settings(self, checks)
         validation.p_and_q(self.p, self.q)
         validation.positive(self.lr, "lr")
         METHODS[self.method].validate(self)
@@ -175,7 +170,7 @@ def write_config(out: Path, settings: dict, device: torch.device, dataset) -> No
     write_text_atomic(out / "config.json", json.dumps(record, indent=2) + "\n")
 
 
-def _measure(fn, values: torch.Tensor, *args) -> Optional[float]:
+def measure(fn, values: torch.Tensor, *args) -> Optional[float]:
     """fn(values) as a float, or None where it is undefined (no entry or all zero)."""
     if not bool(values.ne(0).any()):
         return None
@@ -190,7 +185,7 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
         layers[name] = {
             "kept": values.numel(),
             "total": w.numel(),
-            "pqi": _measure(pq_index, values, config.p, config.q),
+            "pqi": measure(pq_index, values, config.p, config.q),
         }
     flat = torch.cat(kept_values)
     kept = sum(layer["kept"] for layer in layers.values())
@@ -209,8 +204,8 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
         "pruned_count": kept - next_kept,
         "accuracy_retrained": acc_retrained,
         "accuracy_pruned": acc_pruned,
-        "pqi": _measure(pq_index, flat, config.p, config.q),
-        "gini": _measure(gini, flat),
+        "pqi": measure(pq_index, flat, config.p, config.q),
+        "gini": measure(gini, flat),
         "layers": layers,
     }
 

@@ -22,6 +22,7 @@ training (no dropout, no augmentation).
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 import torch
@@ -118,3 +119,63 @@ def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, f
 def accuracy(model, x, y, *, batch_size=1000, parameters=None) -> float:
     """The accuracy of ``evaluate``."""
     return evaluate(model, x, y, batch_size=batch_size, parameters=parameters)[1]
+
+
+# --- the one-shot protocol (SPEC §10): generators, fine-tuning, BatchNorm re-estimation -------
+
+#: Streams of ``oneshot_generator``: the method's own randomness, its mini-batches, fine-tuning.
+PRUNE_STREAM, BATCH_STREAM, FINETUNE_STREAM = 0, 1, 2
+
+
+def oneshot_generator(seed: int, density: float, stream: int, epoch: int = 0) -> torch.Generator:
+    """The CPU generator of ``stream`` (and fine-tuning ``epoch``) when pruning to ``density``:
+    keyed by the density's float64 bits, not its position in the list, so a density gives the
+    same results whatever else a run (or a resumed run) prunes to."""
+    bits = int.from_bytes(struct.pack(">d", float(density)), "big")
+    return _generator(np.random.SeedSequence([seed, bits, stream, epoch], spawn_key=(2,)))
+
+
+#: Fine-tuning schedule of the SpODE authors (``WarmupCosineAnnealingLR``: 100 epochs = 20 of
+#: linear warm-up from 0, cosine from the peak lr 1e-2 to 1e-6, 10 constant), scaled to any
+#: length: these fractions of the steps, and the final lr as a fraction of the peak.
+WARMUP_FRACTION, CONSTANT_FRACTION, FINAL_LR_FRACTION = 0.2, 0.1, 1e-4
+
+
+def warmup_cosine(step: int, total_steps: int) -> float:
+    """The learning-rate factor at ``step`` of ``total_steps``: (step + 1)/W during the warm-up
+    W = round(0.2 total); then cosine from 1 to 1e-4 until the last round(0.1 total) steps,
+    which stay at 1e-4."""
+    warmup = round(WARMUP_FRACTION * total_steps)
+    cosine_end = total_steps - round(CONSTANT_FRACTION * total_steps)
+    if step < warmup:
+        return (step + 1) / warmup
+    if step >= cosine_end:
+        return FINAL_LR_FRACTION
+    progress = (step - warmup) / max(cosine_end - warmup, 1)
+    return FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def make_finetune_optimizer(model, *, lr, momentum, nesterov, total_steps):
+    """SGD without weight decay (the authors' fine-tuning default) and ``warmup_cosine``."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: warmup_cosine(k, total_steps))
+    return optimizer, schedule
+
+
+@torch.no_grad()
+def reestimate_batchnorm(model, x, *, batch_size) -> None:
+    """Reset every BatchNorm's running statistics and re-estimate them as the plain average over
+    one pass of ``x`` (in order) in train mode, then restore each layer's momentum.  (PSO's
+    authors reset and use one batch; after pruning the dense statistics are stale.)"""
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not layers:
+        return
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.reset_running_stats()
+        layer.momentum = None
+    model.train()
+    for start in range(0, x.shape[0], batch_size):
+        model(x[start : start + batch_size])
+    for layer, momentum in zip(layers, momenta):
+        layer.momentum = momentum

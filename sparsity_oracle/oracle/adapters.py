@@ -5,6 +5,14 @@ arrays and returning floats, ints or numpy arrays; ``DTYPE`` ("float64" by defau
 "float32"; the gpu_impl adapter also takes "float16"/"bfloat16") says in which precision it is
 fed and judged.  The oracle calls the functions with the parameter names of SPEC §7 as
 keywords (``pq_index(w, p=..., q=...)``), so both the SPEC §2 and §7 signatures work.
+
+Capabilities (SPEC §7), optional attributes of the implementation; a case outside them is
+skipped with the reason (a skip is reported, never counted as a pass):
+
+* ``SCOPES``: the mask scopes it supports, a subset of ("global", "layer", "neuron");
+* ``MAX_ENTRIES``: the largest case (array entries in all arguments) it can take;
+* ``VALIDATES_INPUTS = False``: it does not promise to raise ValueError on invalid input, so
+  the invalid calls are skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cases import Case
 from .tolerances import DTYPES, Precision
 
 #: The functions an implementation may provide, in report order.
@@ -43,15 +52,56 @@ def selected_specs(explicit) -> list[str]:
     return [s.strip() for s in specs if s.strip()] or [DEFAULT_IMPL]
 
 
+#: The mask scopes of SPEC §2 (the default ``SCOPES`` of an implementation).
+ALL_SCOPES = ("global", "layer", "neuron")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an implementation declares it supports (module docstring)."""
+
+    scopes: tuple[str, ...] = ALL_SCOPES
+    max_entries: int | None = None
+    validates_inputs: bool = True
+
+    @classmethod
+    def of(cls, target, name: str) -> "Capabilities":
+        scopes = tuple(getattr(target, "SCOPES", ALL_SCOPES))
+        unknown = [s for s in scopes if s not in ALL_SCOPES]
+        if unknown or not scopes:
+            raise ValueError(f"{name} declares SCOPES={scopes!r}; expected a non-empty subset of {ALL_SCOPES}")
+        max_entries = getattr(target, "MAX_ENTRIES", None)
+        if max_entries is not None and (not isinstance(max_entries, int) or max_entries < 1):
+            raise ValueError(f"{name} declares MAX_ENTRIES={max_entries!r}; expected a positive int or None")
+        return cls(scopes, max_entries, bool(getattr(target, "VALIDATES_INPUTS", True)))
+
+    def unsupported(self, case: Case) -> str | None:
+        """Why ``case`` lies outside these capabilities, or None."""
+        scope = case.kwargs.get("scope")
+        if scope is not None and scope not in self.scopes:
+            return f"scope {scope!r} not in SCOPES {self.scopes}"
+        if self.max_entries is not None and case.entries > self.max_entries:
+            return f"{case.entries} entries > MAX_ENTRIES {self.max_entries}"
+        return None
+
+    def describe(self) -> str:
+        parts = [] if self.scopes == ALL_SCOPES else [f"SCOPES={self.scopes}"]
+        parts += [] if self.max_entries is None else [f"MAX_ENTRIES={self.max_entries}"]
+        parts += [] if self.validates_inputs else ["VALIDATES_INPUTS=False"]
+        return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Implementation:
-    """A loaded implementation: ``name`` (how it was selected), its object, its dtype and
-    ``loader``, a Python expression that rebuilds it (for reproduction snippets)."""
+    """A loaded implementation: ``name`` (how it was selected), its object, its dtype,
+    ``loader``, a Python expression that rebuilds it (for reproduction snippets), and its
+    declared ``capabilities``."""
 
     name: str
     target: object
     dtype: str
     loader: str
+    capabilities: Capabilities = Capabilities()
 
     @property
     def provides(self) -> tuple[str, ...]:
@@ -64,27 +114,38 @@ class Implementation:
     def function(self, name: str):
         return getattr(self.target, name)
 
+    def unsupported(self, case: Case) -> str | None:
+        """Why this implementation does not take ``case`` (a missing function or a declared
+        capability), or None."""
+        if case.function not in self.provides:
+            return f"{self.name} does not provide {case.function}"
+        return self.capabilities.unsupported(case)
+
     def describe(self) -> str:
         provided = ", ".join(self.provides) or "nothing"
         missing = [f for f in FUNCTIONS if f not in self.provides]
         lacks = f"; lacks {', '.join(missing)}" if missing else ""
-        return f"{self.name} [DTYPE={self.dtype}]: provides {provided}{lacks}"
+        declared = self.capabilities.describe()
+        return f"{self.name} [DTYPE={self.dtype}{', ' + declared if declared else ''}]: provides {provided}{lacks}"
 
 
 def as_implementation(target, name: str | None = None) -> Implementation:
-    """Wrap a module or object (already an ``Implementation``: returned as is)."""
+    """Wrap a module or object (already an ``Implementation``: returned as is).  ValueError for
+    an invalid ``DTYPE``, ``SCOPES`` or ``MAX_ENTRIES``."""
     if isinstance(target, Implementation):
         return target
     dtype = getattr(target, "DTYPE", "float64")
     if dtype not in DTYPES:
         raise ValueError(f"{name or target!r} declares DTYPE={dtype!r}; expected one of {DTYPES}")
+    capabilities = Capabilities.of(target, name or repr(target))
     if isinstance(target, TorchAdapter):
         loader = f"as_implementation({target!r})"
     elif hasattr(target, "__name__") and not callable(target):
         loader = f"load_implementation({target.__name__!r})"
     else:
         loader = f"load_implementation('{type(target).__module__}:{type(target).__qualname__}')"
-    return Implementation(name or getattr(target, "__name__", type(target).__name__), target, dtype, loader)
+    return Implementation(name or getattr(target, "__name__", type(target).__name__), target, dtype, loader,
+                          capabilities)
 
 
 def _import(module_name: str):
@@ -113,7 +174,8 @@ def load_implementation(spec: str) -> Implementation:
     if isinstance(target, type):
         target = target()
     impl = as_implementation(target, spec.strip())
-    return Implementation(impl.name, impl.target, impl.dtype, f"load_implementation({spec.strip()!r})")
+    return Implementation(impl.name, impl.target, impl.dtype, f"load_implementation({spec.strip()!r})",
+                          impl.capabilities)
 
 
 # --- gpu_impl (torch) ---------------------------------------------------------------------

@@ -2,22 +2,29 @@
 
 ``check(impl, case)`` returns ``None`` (agreement within the budget of ``tolerances``) or a
 ``Failure`` carrying everything needed to act on it: function, parameters, the bit-exact input,
-the reference value, the returned value, the error against the budget and a copy-pasteable
-reproduction.  Budgets and admitted counts are derived in ``tolerances`` (module docstring).
+the reference value, the returned value, the error against the budget, its cause and the other
+explanations that fit (``causes``: recognised by recomputing the reference under each
+candidate) and a copy-pasteable reproduction.  A case outside the implementation's declared
+capabilities raises ``Unsupported``.  Budgets are derived in ``tolerances``, admitted counts in
+``counts``, masks are judged group by group in ``masks``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import numpy as np
 
-from ..reference import exact_real, first_satisfied, removed_squares
+from ..reference import first_satisfied, removed_squares
 from . import tolerances as tol
 from .adapters import Implementation, as_implementation
 from .cases import Case
+from .causes import Diagnosis, Verdict, range_diagnosis, with_fallback
+from .counts import admitted_note, off_by_one, sap_admitted, sap_count_conventions
+from .evaluations import bound_endpoints, digest, reference_real
+from .masks import GroupProblem, judge_masks
 
 #: Largest finite magnitude kept when rounding a scale-invariant case to a dtype (a power of 2).
 _DTYPE_TOP = {"float64": 2.0**1020, "float32": 2.0**125, "float16": 2.0**14, "bfloat16": 2.0**125}
@@ -25,6 +32,12 @@ _DTYPE_TOP = {"float64": 2.0**1020, "float32": 2.0**125, "float16": 2.0**14, "bf
 _FEED = {"float64": np.float64, "float32": np.float32, "float16": np.float16, "bfloat16": np.float32}
 #: Functions whose result does not change when every weight is scaled by a power of two.
 _SCALE_FREE = ("pq_index", "gini", "pqi_bound", "sap_prune_count", "sap_masks", "fixed_ratio_masks")
+#: Arrays with more entries than this are shown by digest and head, not in full.
+INLINE_ENTRIES = 64
+
+
+class Unsupported(Exception):
+    """The case lies outside what the implementation declares it supports (the reason)."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +53,50 @@ class Failure:
     budget: float | None
     note: str
     reproduction: str
+    cause: str = "wrong-value"
+    conventions: tuple[str, ...] = ()
+    reason: str = ""
+    case_id: str = ""
+    groups: tuple[GroupProblem, ...] = field(default=(), repr=False)
+    alternatives: tuple[Diagnosis, ...] = ()
+    unexplained: bool = False
+
+    @property
+    def diagnosis(self) -> Diagnosis:
+        return Diagnosis(self.cause, self.conventions, self.reason, self.unexplained)
+
+    def explained_by(self, diagnosis: Diagnosis) -> "Failure":
+        """This failure with ``diagnosis`` (one of its explanations) as its cause."""
+        others = tuple(d for d in (self.diagnosis, *self.alternatives) if d != diagnosis)
+        return replace(self, cause=diagnosis.cause, conventions=diagnosis.conventions, reason=diagnosis.reason,
+                       alternatives=others, unexplained=diagnosis.fallback)
+
+    def accepted(self, conventions) -> bool:
+        """Whether ``--accept conventions`` passes this failure (a convention, all accepted)."""
+        return self.diagnosis.accepted(conventions)
+
+    @property
+    def cause_label(self) -> str:
+        """``cause`` with its named variants, e.g. ``convention: sample-gini``."""
+        return self.diagnosis.label
+
+    def summary(self) -> list[str]:
+        """A few lines for a grouped report (the full failure: ``str(failure)``)."""
+        lines = [self.case_id or f"{self.label} {self.params}"]
+        if not self.groups:  # a mask result is described by its groups' notes
+            lines.append(f"  reference {_short(self.reference)}; returned {_short(self.returned)}"
+                         + (f"; error {self.error:.3e} > budget {self.budget:.3e}" if self.error is not None else ""))
+        shown = [self.reason] + ([self.note] if self.error is None and self.note != self.reason else [])
+        lines += [f"  {_short(text, 160)}" for text in shown if text]
+        return lines
 
     def __str__(self) -> str:
         lines = [
             f"FAIL {self.function} [{self.label}] in {self.implementation}",
+            f"  cause: {self.cause_label}" + (f" ({self.reason})" if self.reason else ""),
+            (f"  also explained by: {'; '.join(d.label for d in self.alternatives if not d.fallback)}"
+             if any(not d.fallback for d in self.alternatives) else None),
+            f"  case: {self.case_id}" if self.case_id else None,
             f"  parameters: {self.params}",
             f"  input (float.hex): {self.inputs}",
             f"  reference: {self.reference}",
@@ -55,7 +108,24 @@ class Failure:
             lines.append(f"  {self.note}")
         lines.append("  reproduce:")
         lines += ["    " + line for line in self.reproduction.splitlines()]
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line is not None)
+
+    def to_json(self) -> dict:
+        return {
+            "case": {"id": self.case_id, "label": self.label, "function": self.function,
+                     "params": self.params, "inputs": self.inputs},
+            "cause": self.cause, "conventions": list(self.conventions), "reason": self.reason,
+            "also_explained_by": [{"cause": d.cause, "conventions": list(d.conventions), "reason": d.reason}
+                                  for d in self.alternatives if not d.fallback],
+            "reference": self.reference, "returned": self.returned,
+            "error": self.error, "budget": self.budget, "note": self.note,
+            "reproduction": self.reproduction,
+        }
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- rounding a case to the implementation's dtype -----------------------------------------
@@ -102,11 +172,28 @@ def _feed(kwargs: dict, dtype: str) -> dict:
     return {k: convert(v) for k, v in kwargs.items()}
 
 
+def arguments(case: Case, dtype: str = "float64") -> dict:
+    """The keyword arguments an implementation of ``dtype`` is called with for ``case`` (fresh
+    arrays of the fed numpy dtype); ``reference.<function>(**arguments(...))`` gives the value
+    it is judged against."""
+    return _feed(prepare(case, dtype), dtype)
+
+
 # --- reporting -----------------------------------------------------------------------------
 
 
 def _hex(a: np.ndarray) -> list:
     return [float(v).hex() for v in np.asarray(a, dtype=np.float64).reshape(-1)]
+
+
+def _shown(a: np.ndarray):
+    """An array for a report: every entry (float.hex, or bools), or above ``INLINE_ENTRIES`` its
+    size, digest and first entries."""
+    flat = a.reshape(-1)
+    entries = flat.tolist() if a.dtype == np.bool_ else _hex(flat)
+    if a.size <= INLINE_ENTRIES:
+        return entries
+    return {"entries": int(a.size), "shape": list(a.shape), "sha256": digest(a), "head": entries[:8]}
 
 
 def _array_source(a: np.ndarray, feed) -> str:
@@ -123,174 +210,209 @@ def _source(value, feed) -> str:
     return repr(value)
 
 
-def reproduction(impl: Implementation, function: str, kwargs: dict) -> str:
+def reproduction(impl: Implementation, function: str, kwargs: dict, case_id: str = "") -> str:
+    """Python that calls ``impl`` and the reference on exactly these arguments: inline for small
+    inputs, through ``find_case`` (the case's id) for large ones."""
     feed = _FEED[impl.dtype]
-    args = ",\n    ".join(f"{k}={_source(v, feed)}" for k, v in kwargs.items())
-    ref = f"reference.{function}"
-    return "\n".join([
-        "import numpy as np",
-        "from sparsity_oracle import reference",
-        "from sparsity_oracle.oracle import TorchAdapter, as_implementation, load_implementation",
-        f"impl = {impl.loader}",
-        f"kwargs = dict(\n    {args},\n)",
-        f"print(impl.function({function!r})(**kwargs))",
-        f"print({ref}(**kwargs))",
-    ])
+    entries = sum(a.size for v in kwargs.values() for a in (v.values() if isinstance(v, dict) else [v])
+                  if isinstance(a, np.ndarray))
+    head = ["import numpy as np", "from sparsity_oracle import reference",
+            "from sparsity_oracle.oracle import TorchAdapter, arguments, as_implementation, find_case, "
+            "load_implementation",
+            f"impl = {impl.loader}"]
+    if case_id and entries > INLINE_ENTRIES:
+        head.append(f"kwargs = arguments(find_case({case_id!r}), impl.dtype)")
+    else:
+        args = ",\n    ".join(f"{k}={_source(v, feed)}" for k, v in kwargs.items())
+        head.append(f"kwargs = dict(\n    {args},\n)")
+    return "\n".join(head + [f"print(impl.function({function!r})(**kwargs))",
+                             f"print(reference.{function}(**kwargs))"])
 
 
 def _inputs(kwargs: dict) -> dict:
     out = {}
     for k, v in kwargs.items():
         if isinstance(v, dict):
-            out[k] = {n: a.reshape(-1).tolist() if a.dtype == np.bool_ else _hex(a) for n, a in v.items()}
+            out[k] = {n: _shown(a) for n, a in v.items()}
         elif isinstance(v, np.ndarray):
-            out[k] = _hex(v)
+            out[k] = _shown(v)
     return out
 
 
-def _failure(impl, case, kwargs, reference, returned, *, error=None, budget=None, note="") -> Failure:
+def _failure(impl, case, kwargs, verdict: Verdict) -> Failure:
     params = {k: v for k, v in kwargs.items() if not isinstance(v, (np.ndarray, dict))}
-    return Failure(impl.name, case.function, case.label, params, _inputs(kwargs), str(reference),
-                   str(returned), error, budget, note, reproduction(impl, case.function, kwargs))
+    d = verdict.diagnosis
+    return Failure(impl.name, case.function, case.label, params, _inputs(kwargs), str(verdict.reference),
+                   str(verdict.returned), verdict.error, verdict.budget, verdict.note,
+                   reproduction(impl, case.function, kwargs, case.id), d.cause, d.conventions, d.reason,
+                   case.id, verdict.groups, verdict.diagnoses[1:], d.fallback)
 
 
-# --- the checks ----------------------------------------------------------------------------
+# --- real results ------------------------------------------------------------------------------
 
 
 def _scalar(value) -> float:
     return float(value.item() if hasattr(value, "item") else value)
 
 
-def _compare_real(impl, case, kwargs, got, ref: float, budget: float, what="absolute"):
-    budget += impl.precision.tiny
+@dataclass(frozen=True)
+class Variant:
+    """The reference's value under a named variant, and the budget to match it within."""
+
+    name: str
+    cause: str
+    value: float
+    budget: float
+
+    def matches(self, got: float) -> bool:
+        if math.isnan(self.value):
+            return math.isnan(got)
+        return math.isfinite(got) and abs(got - self.value) <= self.budget
+
+
+def _judge_real(prec, got, ref: float, budget: float, *, variants=None, ranges=None, cancellation=None,
+                what="absolute") -> Verdict | None:
+    """Compare a real result; on disagreement, every explanation that fits (``causes``): the
+    variants whose value it is (and that differ clearly from the contract's), the range
+    diagnosis (first when the result is saturated: not finite, 0 or 1), cancellation."""
+    budget += prec.tiny
     try:
         value = _scalar(got)
     except (TypeError, ValueError):
-        return _failure(impl, case, kwargs, repr(ref), repr(got), note="returned a non-number")
+        return Verdict((Diagnosis("wrong-value", reason="returned a non-number"),), repr(ref), repr(got))
     error = abs(value - ref) if math.isfinite(value) else math.inf
     if error <= budget:
         return None
-    return _failure(impl, case, kwargs, repr(ref), repr(value), error=error, budget=budget,
-                    note=f"{what} error over budget")
+    found, nearest = [], None
+    for variant in variants() if variants else ():
+        distinct = math.isnan(variant.value) or abs(variant.value - ref) > 4 * max(variant.budget, budget)
+        if distinct and variant.matches(value):
+            verb = "under" if variant.cause == "convention" else "with"
+            found.append(Diagnosis(variant.cause, (variant.name,),
+                                   f"the reference {verb} {variant.name} gives {variant.value!r}"))
+        elif distinct and math.isfinite(variant.value) and math.isfinite(value):
+            off = abs(value - variant.value)
+            if off < 0.01 * abs(variant.value - ref) and (nearest is None or off < nearest[1]):
+                nearest = (variant, off)
+    hint = "" if nearest is None else (f"nearest variant: {nearest[0].name} gives {nearest[0].value!r}, "
+                                       f"{nearest[1]:.3g} away (its budget {nearest[0].budget:.3g})")
+    diagnosis = ranges() if ranges else None
+    if diagnosis is not None:
+        found.insert(0 if not math.isfinite(value) or value in (0.0, 1.0) else len(found), diagnosis)
+    if cancellation is not None:
+        widened, reason = cancellation()
+        if error <= widened:
+            found.append(Diagnosis("cancellation", reason=reason))
+    return Verdict(with_fallback(found, hint), repr(ref), repr(value), f"{what} error over budget", error, budget)
 
 
-def _check_pq_index(impl, case, kwargs, got):
-    from sparsity_oracle import reference
+def _nonzero_variant(function, w, kwargs, budget_of):
+    """The reference on the non-zero entries only (``nonzero-d``), if ``w`` has zeros."""
+    nonzero = w[w != 0]
+    if nonzero.size in (0, w.size):
+        return []
+    value = reference_real(function, w=nonzero, **kwargs)
+    return [Variant("nonzero-d", "convention", value, budget_of(nonzero.size, value))]
 
+
+def _judge_pq_index(prec, case, kwargs, got):
     w, p, q = kwargs["w"], kwargs["p"], kwargs["q"]
-    ref = float(reference.pq_index(w, p, q, dps=30))
-    return _compare_real(impl, case, kwargs, got, ref, tol.pq_index_budget(impl.precision, len(w), p, q, ref))
+    ref = reference_real("pq_index", w=w, p=p, q=q)
+    d = len(w)
+
+    def budget_of(n, value):
+        return tol.pq_index_budget(prec, n, p, q, value) + prec.tiny
+
+    def variants():
+        out = _nonzero_variant("pq_index", w, {"p": p, "q": q}, budget_of)
+        for name, n in (("d-minus-one", d - 1), ("d-plus-one", d + 1)):
+            if n >= 1:
+                value = 1 - (1 - ref) * (n / d) ** (1 / q - 1 / p)
+                out.append(Variant(name, "off-by-one", value, budget_of(d, value)))
+        return out
+
+    return _judge_real(prec, got, ref, tol.pq_index_budget(prec, d, p, q, ref), variants=variants,
+                       ranges=lambda: range_diagnosis(w, (p, q), prec))
 
 
-def _check_gini(impl, case, kwargs, got):
-    from sparsity_oracle import reference
+def _judge_gini(prec, case, kwargs, got):
+    w = kwargs["w"]
+    n = len(w)
+    ref = reference_real("gini", w=w)
 
-    ref = float(reference.gini(kwargs["w"], dps=30))
-    return _compare_real(impl, case, kwargs, got, ref, tol.gini_budget(impl.precision, len(kwargs["w"]), ref))
+    def budget_of(size, value):
+        return tol.gini_budget(prec, size, value) + prec.tiny
+
+    def variants():
+        sample = ref * n / (n - 1) if n > 1 else math.nan
+        out = [Variant("sample-gini", "convention", sample, budget_of(n, sample) * n / max(n - 1, 1))]
+        out += _nonzero_variant("gini", w, {}, budget_of)
+        out += [Variant("rank-shifted", "off-by-one", ref + shift, budget_of(n, ref + shift))
+                for shift in (-2 / n, 2 / n)]
+        return out
+
+    return _judge_real(prec, got, ref, tol.gini_budget(prec, n, ref), variants=variants,
+                       ranges=lambda: range_diagnosis(w, (1,), prec, scale=n))
 
 
-def _check_pqi_bound(impl, case, kwargs, got):
-    from sparsity_oracle import reference
+def _judge_pqi_bound(prec, case, kwargs, got):
+    w, p, q, eta_r = kwargs["w"], kwargs["p"], kwargs["q"], kwargs["eta_r"]
+    ref = reference_real("pqi_bound", w=w, p=p, q=q, eta_r=eta_r)
+    d = len(w)
+    rel = tol.pqi_bound_relative_budget(prec, d, p, q)
+
+    def cancellation():
+        pqi = reference_real("pq_index", w=w, p=p, q=q)
+        widened = tol.pqi_bound_via_pq_index_budget(prec, d, p, q, pqi) * ref
+        return widened, (f"r formed from 1 - I with I = {pqi!r}: the subtraction amplifies I's error "
+                         f"by 1/(1 - I) = {1 / (1 - pqi) if pqi < 1 else math.inf:.3g}")
+
+    return _judge_real(prec, got, ref, rel * ref, ranges=lambda: range_diagnosis(w, (p, q), prec),
+                       cancellation=cancellation, what="relative-budget")
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+
+def _judge_sap_prune_count(prec, case, kwargs, got):
+    from sparsity_oracle.reference import sap_prune_count
 
     w = kwargs["w"]
-    ref = float(reference.pqi_bound(w, kwargs["p"], kwargs["q"], kwargs["eta_r"], dps=30))
-    rel = tol.pqi_bound_relative_budget(impl.precision, len(w), kwargs["p"], kwargs["q"])
-    return _compare_real(impl, case, kwargs, got, ref, rel * ref, "relative-budget")
-
-
-def sap_admitted(w: np.ndarray, prec: tol.Precision, p, q, eta_r, gamma, beta) -> range:
-    """The SAP counts an implementation of precision ``prec`` may return for group ``w``."""
-    from sparsity_oracle import reference
-
-    if not np.any(w):
-        return range(0, 1)
-    d = len(w)
-    g, b = exact_real(gamma, "gamma"), exact_real(beta, "beta")
-    enclosure = reference.pqi_bound(w, p, q, eta_r, dps=20, certified=True)
-    lo, hi = (exact_real(x, "r") for x in reference.endpoints(enclosure))
-    e_r = (g * hi * exact_real(tol.pqi_bound_relative_budget(prec, d, p, q), "budget")
-           + exact_real(tol.product_error(prec, float(g * d)), "budget"))
-    cap = d * b
-    e_b = exact_real(tol.product_error(prec, float(cap)), "budget")
-    low = min(g * (d - hi) - e_r, cap - e_b)
-    high = min(g * (d - lo) + e_r, cap + e_b)
-    return range(max(0, math.floor(low)), max(0, math.floor(high)) + 1)
-
-
-def fixed_admitted(d: int, prec: tol.Precision, amount: float) -> set:
-    """round(amount d) of the exact product and of the products the implementation may form."""
-    counts = {round(exact_real(amount, "amount") * d), round(float(amount) * d)}
-    if prec.u > 2.0**-53:
-        counts.add(round(float(np.float32(amount) * np.float32(d))))
-    return counts
-
-
-def _admitted_note(admitted, exact: int) -> str:
-    if len(admitted) > 1:
-        return f"admitted counts {sorted(admitted)} (the exact real lies within rounding of an integer; reference: {exact})"
-    return f"admitted count {exact}"
-
-
-def _check_sap_prune_count(impl, case, kwargs, got):
-    from sparsity_oracle.reference.sap import sap_prune_count
-
     params = {k: kwargs[k] for k in ("p", "q", "eta_r", "gamma", "beta")}
-    admitted = sap_admitted(kwargs["w"], impl.precision, **params)
+    admitted = sap_admitted(w, prec, **params)
     value = got.item() if hasattr(got, "item") else got
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) in admitted:
+    integral = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if integral and int(value) in admitted:
         return None
-    exact = sap_prune_count(kwargs["w"], **params)
-    return _failure(impl, case, kwargs, exact, repr(value), note=_admitted_note(admitted, exact))
+    exact = sap_prune_count(w, **params)
+    note = admitted_note(admitted, exact)
+    if not integral:
+        return Verdict((Diagnosis("wrong-value", reason="returned a non-integer"),), exact, repr(value), note)
+    found = [Diagnosis("convention", (name,), f"{name} admits {list(counts)}")
+             for name, counts in sap_count_conventions(w, prec, params) if int(value) in counts]
+    diagnosis = range_diagnosis(w, (params["p"], params["q"]), prec)
+    if diagnosis is not None:
+        found.append(diagnosis)
+    if off_by_one(int(value), admitted):
+        found.append(Diagnosis("off-by-one", reason=f"{value} is one away from the admitted {list(admitted)}"))
+    return Verdict(with_fallback(found), exact, repr(value), note)
 
 
-def _check_masks(impl, case, kwargs, got):
-    from sparsity_oracle.reference import fixed_ratio_masks, pruning_groups, sap_masks, smallest_positions
-
-    weights, masks = kwargs["weights"], kwargs["masks"]
-    names = list(weights)
-    problems = []
-    if not isinstance(got, dict) or set(got) != set(names):
-        problems.append(f"expected a dict with keys {names}, got {type(got).__name__} "
-                        f"{list(got) if isinstance(got, dict) else ''}")
-    else:
-        new = {k: np.asarray(got[k]) for k in names}
-        for k in names:
-            if new[k].shape != masks[k].shape or new[k].dtype != np.bool_:
-                problems.append(f"mask {k!r}: expected bool {masks[k].shape}, got {new[k].dtype} {new[k].shape}")
-            elif np.any(new[k] & ~masks[k]):
-                problems.append(f"mask {k!r}: an already-pruned entry was revived")
-    if not problems:
-        flat_new = [new[k].reshape(-1) for k in names]
-        groups = pruning_groups([weights[k] for k in names], [masks[k] for k in names], kwargs["scope"])
-        for segments, values in groups:
-            kept = np.concatenate([flat_new[i][idx] for i, idx in segments])
-            pruned = np.flatnonzero(~kept)
-            where = ", ".join(f"{names[i]}{idx[:4].tolist()}{'...' if len(idx) > 4 else ''}" for i, idx in segments)
-            if case.function == "sap_masks":
-                params = {k: kwargs[k] for k in ("p", "q", "eta_r", "gamma", "beta")}
-                admitted = sap_admitted(values, impl.precision, **params)
-            else:
-                admitted = fixed_admitted(len(values), impl.precision, kwargs["amount"])
-            if len(pruned) not in admitted:
-                problems.append(f"group [{where}]: pruned {len(pruned)}, admitted {sorted(admitted)}")
-                continue
-            chosen = smallest_positions(values, len(pruned))
-            if not np.array_equal(chosen, pruned):
-                problems.append(f"group [{where}]: pruned positions {pruned.tolist()}, expected "
-                                f"{chosen.tolist()} (c smallest, ties first in group order)")
-    if not problems:
-        return None
-    ref_fn = sap_masks if case.function == "sap_masks" else fixed_ratio_masks
-    ref = ref_fn(**kwargs)
-    show = {k: np.asarray(v).astype(int).tolist() for k, v in (got.items() if isinstance(got, dict) else [])}
-    return _failure(impl, case, kwargs, {k: v.astype(int).tolist() for k, v in ref.items()}, show,
-                    note="; ".join(problems))
+# --- masks ---------------------------------------------------------------------------------
 
 
-def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float):
-    """k -> F(k) at 30 digits (error far below any float budget), |lambda| (SPEC: "abs")."""
+def _judge_masks(prec, case, kwargs, got):
+    return judge_masks(prec, case.function, kwargs, got)
+
+
+# --- the pruning limit -------------------------------------------------------------------------
+
+
+def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float, negative: str = "abs"):
+    """k -> F(k) at 30 digits (error far below any float budget); negative eigenvalues as |lambda|
+    (SPEC: "abs") or 0 ("zero")."""
     tails = removed_squares(values)
-    lams = [mpmath.mpf(abs(float(x))) for x in spectrum]
+    lams = [mpmath.mpf(abs(float(x)) if negative == "abs" else max(float(x), 0.0)) for x in spectrum]
 
     def f(k: int):
         with mpmath.workdps(30):
@@ -300,74 +422,132 @@ def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float):
     return f, tails
 
 
-def _check_pruning_limit(impl, case, kwargs, got):
+def _limit_admitted(m, s, eps, rho, negative="abs"):
+    f, tails = _limit_f(m, s, eps, negative)
+    d = len(m)
+    k_lo = first_satisfied(d, lambda k: k >= (1 - rho) * f(k))
+    k_hi = first_satisfied(d, lambda k: k >= (1 + rho) * f(k))
+    return range(k_lo, k_hi + 1), tails
+
+
+def _judge_pruning_limit(prec, case, kwargs, got):
     from sparsity_oracle.reference.limit import pruning_limit
 
     m, s, eps = kwargs["magnitudes"], kwargs["spectrum"], kwargs["eps"]
     d = len(m)
-    rho = tol.limit_relative_budget(impl.precision, d)
-    f, tails = _limit_f(m, s, eps)
-    k_lo = first_satisfied(d, lambda k: k >= (1 - rho) * f(k))
-    k_hi = first_satisfied(d, lambda k: k >= (1 + rho) * f(k))
+    rho = tol.limit_relative_budget(prec, d)
+    admitted, tails = _limit_admitted(m, s, eps, rho)
     kept = getattr(got, "kept", got)
     kept = kept.item() if hasattr(kept, "item") else kept
-    problems = []
-    if not isinstance(kept, (int, np.integer)) or isinstance(kept, bool) or not k_lo <= kept <= k_hi:
-        problems.append(f"kept {kept!r} outside the admitted {k_lo}..{k_hi}")
+    integral = isinstance(kept, (int, np.integer)) and not isinstance(kept, bool)
+    diagnosis = None
+    if not integral or kept not in admitted:
+        note = f"kept {kept!r} outside the admitted {admitted.start}..{admitted.stop - 1}"
+        diagnosis = Diagnosis("wrong-value")
+        if integral:
+            zero, _ = _limit_admitted(m, s, eps, rho, "zero")
+            if kept in zero:
+                diagnosis = Diagnosis("convention", ("negative-eigenvalues-zero",),
+                                      f"with negative eigenvalues as 0 the admitted kept are {zero.start}..{zero.stop - 1}")
+            elif off_by_one(int(kept), admitted):
+                diagnosis = Diagnosis("off-by-one", reason=f"{kept} is one away from the admitted ones")
     elif hasattr(got, "radius"):
         exact = float(mpmath.sqrt(mpmath.mpf(tails[kept].numerator) / tails[kept].denominator))
         radius = _scalar(got.radius)
-        budget = tol.radius_relative_budget(impl.precision, d) * exact
+        budget = tol.radius_relative_budget(prec, d) * exact
         if not abs(radius - exact) <= budget:
-            problems.append(f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
-                            f"{abs(radius - exact):.3e} > budget {budget:.3e}")
-    if not problems:
+            note = (f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
+                    f"{abs(radius - exact):.3e} > budget {budget:.3e}")
+            diagnosis = Diagnosis("wrong-value")
+    if diagnosis is None:
         return None
     ref = pruning_limit(m, s, eps)
-    return _failure(impl, case, kwargs, f"kept={ref.kept}, radius={float(ref.radius)!r}",
-                    f"kept={kept!r}, radius={getattr(got, 'radius', None)!r}", note="; ".join(problems))
+    return Verdict((diagnosis,), f"kept={ref.kept}, radius={float(ref.radius)!r}",
+                   f"kept={kept!r}, radius={getattr(got, 'radius', None)!r}", note)
 
 
-CHECKS = {
-    "pq_index": _check_pq_index,
-    "gini": _check_gini,
-    "pqi_bound": _check_pqi_bound,
-    "sap_prune_count": _check_sap_prune_count,
-    "sap_masks": _check_masks,
-    "fixed_ratio_masks": _check_masks,
-    "pruning_limit": _check_pruning_limit,
+JUDGES = {
+    "pq_index": _judge_pq_index,
+    "gini": _judge_gini,
+    "pqi_bound": _judge_pqi_bound,
+    "sap_prune_count": _judge_sap_prune_count,
+    "sap_masks": _judge_masks,
+    "fixed_ratio_masks": _judge_masks,
+    "pruning_limit": _judge_pruning_limit,
 }
 
 
-def _reference_raises(case: Case, kwargs: dict) -> bool:
-    """Whether the reference rejects the call with ValueError (SPEC §1)."""
+# --- invalid input ---------------------------------------------------------------------------
+
+
+def _reference_rejects(case: Case, kwargs: dict) -> bool:
+    """Whether the reference rejects the call with ValueError (SPEC §1), evaluating only what
+    decides it: the (cached) value for real results, the parameters and inputs otherwise."""
     from sparsity_oracle import reference
 
-    function = getattr(reference, case.function)
+    f = case.function
     try:
-        function(**kwargs)
+        if f in ("pq_index", "gini", "pqi_bound"):
+            reference_real(f, **kwargs)
+        elif f == "sap_prune_count":
+            reference.sap_parameters(*(kwargs[k] for k in ("p", "q", "eta_r", "gamma", "beta")))
+            if np.all(np.isfinite(kwargs["w"])) and np.any(kwargs["w"]):
+                bound_endpoints(kwargs["w"], kwargs["p"], kwargs["q"], kwargs["eta_r"])
+            else:
+                reference.sap_prune_count(**kwargs)
+        elif f == "sap_masks":
+            reference.sap_parameters(*(kwargs[k] for k in ("p", "q", "eta_r", "gamma", "beta")))
+            reference.fixed_ratio_masks(kwargs["weights"], kwargs["masks"], scope=kwargs["scope"], amount=0)
+        elif f == "fixed_ratio_masks":
+            reference.fixed_ratio_masks(**kwargs)
+        else:
+            reference.pruning_limit(**kwargs)
     except ValueError:
         return True
     return False
 
 
+def _expected(case: Case, kwargs: dict):
+    """What the reference returns, for a report where the implementation returned nothing."""
+    if case.function in ("pq_index", "gini", "pqi_bound"):
+        return repr(reference_real(case.function, **kwargs))
+    if case.function == "sap_prune_count":
+        from sparsity_oracle.reference import sap_prune_count
+
+        return sap_prune_count(**kwargs)
+    return "a value (reference." + case.function + ")"
+
+
 def check(impl, case: Case) -> Failure | None:
-    """Run ``case`` through ``impl`` (an ``Implementation``, module or object) and compare."""
+    """Run ``case`` through ``impl`` (an ``Implementation``, module or object) and compare;
+    ``Unsupported`` if the case lies outside what ``impl`` declares it supports."""
     impl = as_implementation(impl)
+    reason = impl.unsupported(case)
+    if reason:
+        raise Unsupported(reason)
     kwargs = prepare(case, impl.dtype)
     function = impl.function(case.function)
-    cheap_invalid = case.function in ("pq_index", "gini", "pqi_bound", "sap_prune_count")
-    if cheap_invalid and _reference_raises(case, kwargs):
+    if _reference_rejects(case, kwargs):
+        if not impl.capabilities.validates_inputs:
+            raise Unsupported(f"an invalid call, and {impl.name} declares VALIDATES_INPUTS = False")
         try:
             got = function(**_feed(kwargs, impl.dtype))
         except ValueError:
             return None
         except Exception as other:  # noqa: BLE001 - any other outcome is the failure being reported
             got = f"raised {type(other).__name__}: {other}"
-        return _failure(impl, case, kwargs, "raises ValueError", got, note="invalid input must raise ValueError")
+        return _failure(impl, case, kwargs, Verdict(
+            (Diagnosis("invalid-input", reason="an invalid input must raise ValueError (SPEC §1)"),),
+            "raises ValueError", got))
     try:
         got = function(**_feed(kwargs, impl.dtype))
+    except ValueError as error:
+        return _failure(impl, case, kwargs, Verdict(
+            (Diagnosis("invalid-input", reason="raised ValueError on a valid input"),), _expected(case, kwargs),
+            f"raised ValueError: {error}"))
     except Exception as error:  # noqa: BLE001 - a valid input must not raise
-        return _failure(impl, case, kwargs, "a value", f"raised {type(error).__name__}: {error}",
-                        note="raised on a valid input")
-    return CHECKS[case.function](impl, case, kwargs, got)
+        return _failure(impl, case, kwargs, Verdict(
+            (Diagnosis("crash", reason=f"raised {type(error).__name__} on a valid input"),), _expected(case, kwargs),
+            f"raised {type(error).__name__}: {error}"))
+    verdict = JUDGES[case.function](impl.precision, case, kwargs, got)
+    return None if verdict is None else _failure(impl, case, kwargs, verdict)

@@ -95,12 +95,31 @@ Exact results: counts and masks.
     c smallest unmasked magnitudes, ties first in group order, SPEC §1), with every
     already-pruned entry still pruned.  Magnitude comparisons are exact in any binary format, so
     there is no tolerance on which entries go.
+
+Diagnosing a failure (``diagnosis``; these bounds never widen what passes).
+    * Range.  The accumulation format (float64 for float64 input, float32 otherwise: SPEC §3)
+      holds magnitudes up to ``Precision.largest`` and normal numbers down to
+      ``Precision.smallest_normal``.  An unscaled evaluation overflows when a power sum
+      S_t = sum |w_i|^t, a norm S_t^{1/t} (or, for the Gini, N sum |w_i|) exceeds ``largest``;
+      it underflows when S_t or a norm falls below ``smallest_normal``, or when the terms
+      |w_i|^t below ``smallest_normal`` carry more than u of S_t (losing them moves the result
+      by more than one rounding).
+    * Cancellation of the PQI-bound formed as r = d (1 + eta_r)^{-q/(q-p)} (1 - I)^{qp/(q-p)}
+      from an I within its own budget b_I (``pq_index_budget``): 1 - I has relative error
+      b_I / (1 - I), which the exponent multiplies by qp/(q - p):
+
+          |r_impl - r| / r <= b_I / (1 - I) * qp/(q - p) + (PQI-bound budget).
+
+      Near I = 1 (a few dominant entries) this is far above the direct budget: the subtraction
+      1 - I cancels.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Multiplier on every derived bound (per-operation constants of pow/log/exp, see above).
 SAFETY = 4
@@ -116,18 +135,24 @@ DTYPES = tuple(_UNIT_ROUNDOFF)
 @dataclass(frozen=True)
 class Precision:
     """Unit roundoffs of an implementation's dtype: accumulation ``u`` and result ``u_out``;
-    ``tiny``: the dtype's smallest subnormal (the absolute resolution of its results)."""
+    ``tiny``: the dtype's smallest subnormal (the absolute resolution of its results);
+    ``largest`` / ``smallest_normal``: the range of the accumulation format (float64 for
+    float64, float32 otherwise), where unscaled intermediates overflow or underflow."""
 
     dtype: str
     u: float
     u_out: float
     tiny: float
+    largest: float
+    smallest_normal: float
 
     @classmethod
     def of(cls, dtype: str) -> "Precision":
         if dtype not in _UNIT_ROUNDOFF:
             raise ValueError(f"DTYPE must be one of {DTYPES}, got DTYPE={dtype!r}")
-        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype], _TINY[dtype])
+        accumulation = np.finfo(np.float64 if dtype == "float64" else np.float32)
+        return cls(dtype, min(_UNIT_ROUNDOFF[dtype], 2.0**-24), _UNIT_ROUNDOFF[dtype], _TINY[dtype],
+                   float(accumulation.max), float(accumulation.smallest_normal))
 
 
 def summation_factor(n: int) -> float:
@@ -171,3 +196,83 @@ def radius_relative_budget(prec: Precision, d: int) -> float:
 def product_error(prec: Precision, value: float) -> float:
     """Error budget of a short product of exact factors (d beta, gamma d): SAFETY u |value|."""
     return SAFETY * prec.u * abs(value)
+
+
+def pqi_bound_via_pq_index_budget(prec: Precision, d: int, p: float, q: float, pqi: float) -> float:
+    """Relative error of the PQI-bound formed from the PQI I as d (1 + eta_r)^{-q/(q-p)}
+    (1 - I)^{qp/(q-p)} (the cancellation of 1 - I, module docstring); inf for I >= 1."""
+    if pqi >= 1:
+        return math.inf
+    amplified = pq_index_budget(prec, d, p, q, pqi) / (1 - pqi) * q * p / (q - p)
+    return amplified + pqi_bound_relative_budget(prec, d, p, q)
+
+
+# --- SpODE / PSO (reference.spode, gpu_impl.spode) ---------------------------------------------
+#
+# Sparsity index G.  l1: ||m||_1 / D, a sum of D non-negative terms, relative error (A(D) + 1) u;
+# l2: ||m||_2 / sqrt(D), the square root halves the sum's error, + 2 roundings.  Its gradient:
+# l1 is sign(m)/D (one rounding); l2 is m_i / (sqrt(D) ||m||_2): the norm's error + 2 roundings,
+# relative per component.  Both are covered by the relative budget SAFETY u (A(D) + 3).
+#
+# Direction F = g/||g||^2 + t e_perp/||e_perp||, t = sqrt(r^2 - ||g||^-2).  The base costs 3
+# roundings, i.e. ~3u/||g|| absolute.  t is ill-conditioned near the boundary r = 1/||g||: a
+# relative error delta = SAFETY u (A(n) + 4) in r^2 or ||g||^2 moves t^2 by up to 2 delta r^2,
+# so t by 2 delta r^2 / t, or by at most 2 sqrt(delta) r once t^2 < 2 delta r^2 (the square
+# root of a perturbation near 0).  e_perp = e - (g.e/||g||^2) g: the
+# dot product of n terms (error A(n) u |g| |e|) and the update leave an absolute error
+# (A(n) + 3) u ||e|| in e_perp, so the unit vector e_perp/||e_perp|| is off by up to
+# 2 (A(n) + 3) u ||e|| / ||e_perp||: the condition number of F is ||e|| / ||e_perp||, unbounded
+# near collinearity.  Norm-wise:
+#
+#     ||F_impl - F|| <= delta (1/||g|| + t (1 + 2 ||e|| / ||e_perp||)) + dt(delta) + u_out ||F||,
+#     dt(delta) = 2 delta r^2 / t  if t^2 >= 2 delta r^2,  else 2 sqrt(delta) r,
+#
+# (exactly collinear e: the last term is absent: an implementation must then return g/||g||^2).
+# This also admits an implementation that declares e collinear when its computed e_perp is
+# below its own rounding level (gpu_impl: 2 (A(n) + 3) u ||e||): it is then off by t, and the
+# exact ||e_perp|| <= 3 (A(n) + 3) u ||e|| makes the budget at least t.
+#
+# Euler step m + dt F:  ||m'_impl - m'|| <= dt (direction budget) + SAFETY u (||m|| + dt ||F||)
+# + u_out ||m'||.
+#
+# Step sizes (exp): dt_k = -l_k expm1(log(rho/s)/N), l_k = s exp(k log(rho/s)/N): the exponent's
+# error u |log(rho/s)| is amplified by exp, expm1 and the products add a few roundings:
+#     |dt_impl - dt| / dt <= SAFETY u (|log(rho/s)| + 4) + u_out.   (lin: one division.)
+#
+# The l2 G-path under Euler, G_{k+1}^2 = (G_k - dt)^2 + (r^2 - 1) dt^2 (r relative), holds in
+# exact arithmetic for every e; a run's logged G_k, G_{k+1} carry G's relative error (A(D) + 3) u
+# and the step's rounding, all relative to the terms' size (G_k + r dt)^2:
+#     |G_{k+1}^2 - (G_k - dt)^2 - (r^2 - 1) dt^2| <= SAFETY u (A(D) + 4) 4 (G_k + r dt)^2.
+# Masks (polariser, final mask) and keep counts are exact: no tolerance.
+
+
+def sparsity_index_budget(prec: Precision, d: int, value: float) -> float:
+    """Absolute budget of G(m) or of one component of grad G(m) of value ``value`` (D = d)."""
+    return (SAFETY * prec.u * (summation_factor(d) + 3) + prec.u_out) * abs(value)
+
+
+def spode_direction_budget(prec: Precision, n: int, g_norm: float, e_norm: float, e_perp_norm: float,
+                           tilt: float, f_norm: float) -> float:
+    """Norm-wise budget of F on n entries; ``e_perp_norm`` the exact ||e_perp|| (0: collinear),
+    ``tilt`` = sqrt(r^2 - ||g||^-2) with r the absolute radius."""
+    delta = SAFETY * prec.u * (summation_factor(n) + 4)
+    kappa = 1 / g_norm + tilt * (1 + (2 * e_norm / e_perp_norm if e_perp_norm else 0))
+    r2 = tilt**2 + g_norm**-2
+    tilt_error = 2 * delta * r2 / tilt if tilt**2 >= 2 * delta * r2 else 2 * math.sqrt(delta * r2)
+    return delta * kappa + (tilt_error if e_perp_norm else 0) + prec.u_out * f_norm
+
+
+def euler_step_budget(prec: Precision, direction_budget: float, dt: float, m_norm: float, f_norm: float,
+                      result_norm: float) -> float:
+    """Norm-wise budget of m + dt F, given the direction's budget."""
+    return dt * direction_budget + SAFETY * prec.u * (m_norm + dt * f_norm) + prec.u_out * result_norm
+
+
+def step_size_relative_budget(prec: Precision, log_ratio: float) -> float:
+    """Relative budget of an exp-schedule step size, log_ratio = log(target/start)."""
+    return SAFETY * prec.u * (abs(log_ratio) + 4) + prec.u_out
+
+
+def g_path_budget(prec: Precision, d: int, g_level: float, dt: float, radius: float) -> float:
+    """Absolute budget of the l2 G-path identity for one logged step (above)."""
+    return SAFETY * prec.u * (summation_factor(d) + 4) * 4 * (g_level + radius * dt) ** 2

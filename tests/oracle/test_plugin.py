@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 
@@ -44,3 +46,23 @@ def test_class_attribute_is_instantiated():
     assert impl.provides == ("pq_index", "gini", "pqi_bound", "sap_prune_count", "sap_masks",
                              "fixed_ratio_masks", "pruning_limit")
     assert impl.loader == "load_implementation('meta.numpy_impl:NumpyImpl')"
+
+
+def test_pytest_names_the_cause_and_accepts_a_convention(tmp_path):
+    """One test per case; a failure shows its cause; --oracle-accept passes the convention."""
+    tests = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "SPARSITY_ORACLE_IMPL"}
+    env["PYTHONPATH"] = str(tests)
+
+    def pytest(*extra):
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+                               "sparsity_oracle.oracle", "--impl", "meta.defects:SampleGini", "-k",
+                               "gini/one-hot or gini/constant", *extra],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+
+    rejected = pytest()
+    assert rejected.returncode == 1
+    assert "1 failed, 1 passed" in rejected.stdout
+    assert "cause: convention: sample-gini (the reference under sample-gini gives 1.0)" in rejected.stdout
+    accepted = pytest("--oracle-accept", "sample-gini")
+    assert accepted.returncode == 0 and "2 passed" in accepted.stdout

@@ -54,7 +54,7 @@ def test_wheel_installs_one_namespace(wheel):
     assert top == {"sparsity_oracle"}
     for shipped in ("sparsity_oracle/reference/__init__.py", "sparsity_oracle/gpu_impl/experiments/runner.py",
                     "sparsity_oracle/oracle/test_oracle.py", "sparsity_oracle/properties/strategies.py",
-                    "sparsity_oracle/proofs/theorem1.py"):
+                    "sparsity_oracle/proofs/theorem1.py", "sparsity_oracle/claims/mo2023-spode-slides.toml"):
         assert shipped in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -105,8 +105,8 @@ def test_pyargs_from_outside_the_checkout(wheel, tmp_path):
     good = pytest_in_venv("usergini")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "sparsity-oracle implementations:" in good.stdout  # the plugin came through its entry point
-    assert "test_hard_cases[usergini-gini] PASSED" in good.stdout
-    assert "test_generated_cases[usergini-gini] PASSED" in good.stdout
+    assert "test_hard_case[usergini-gini/one-hot] PASSED" in good.stdout  # one test per case
+    assert "test_generated_case[usergini-gini/generated/seed=0/0] PASSED" in good.stdout
     bad = pytest_in_venv("badgini")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "FAIL gini" in bad.stdout

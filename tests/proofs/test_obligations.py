@@ -45,10 +45,12 @@ def _pqi(w, p, q):
 REFUTED = sorted(ob.id for ob in proofs.OBLIGATIONS if ob.expected == proofs.REFUTED)
 
 
-@pytest.mark.parametrize("obligation_id", REFUTED)
-def test_refutation_rechecked_by_reference(results, obligation_id):
-    example = results[obligation_id].counterexample
-    assert example["property"] == "D1"
+def _gini_plus_constant(w):
+    return reference.gini(w, dps=DPS) + (1 if len(set(w)) == 1 else 0)
+
+
+def _recheck_transfer(example):
+    """A Robin Hood transfer of I_{p,q} (D1): the reference finds I increased."""
     before = [Fraction(x) for x in example["before"]]
     after = [Fraction(x) for x in example["after"]]
     i, j, t = example["i"], example["j"], Fraction(example["t"])
@@ -58,6 +60,56 @@ def test_refutation_rechecked_by_reference(results, obligation_id):
     with mpmath.workdps(DPS):
         increase = _pqi(after, example["p"], example["q"]) - _pqi(before, example["p"], example["q"])
         assert increase > mpmath.mpf(10) ** -10, "Robin Hood must not increase I; here it does"
+
+
+def _recheck_h_line(example):
+    """h'(t) at w, t by mpmath's numerical derivative: the printed second line has the wrong sign."""
+    w = [_mpf(x) for x in example["w"]]
+    with mpmath.workdps(DPS):
+        derivative = mpmath.diff(lambda s: sum(x ** (s - 1) for x in w) / sum(x**s for x in w), _mpf(example["t"]))
+        printed = mpmath.mpf(mpmath.log(2)) / 9  # the printed line at w = (1, 2), t = 1
+        assert example["printed_line2"] == "log(2)/9" and derivative < 0 < printed
+        assert abs(derivative + printed) < mpmath.mpf(10) ** -40
+
+
+def _recheck_spode(example):
+    """The SpODE slides' printed closed form at the example (mpmath), against the reference's F:
+    the printed radicand of x is negative where F exists; the printed collinear test fails on a
+    collinear pair, for which the reference returns g/||g||^2."""
+    exact_g, exact_e = ([Fraction(v) for v in example[k]] for k in ("g", "e"))
+    g, e = [_mpf(v) for v in exact_g], [_mpf(v) for v in exact_e]
+    with mpmath.workdps(DPS):
+        gg, ge, ee = mpmath.fdot(g, g), mpmath.fdot(g, e), mpmath.fdot(e, e)
+        if "printed_radicand" in example:
+            r2 = _mpf(example["r_squared"])
+            assert (r2 - 1) / (mpmath.sqrt(gg) * mpmath.sqrt(ee)) ** 2 - ge**2 < 0
+            direction = reference.spode_direction(exact_g, exact_e, mpmath.sqrt(r2 / gg), dps=DPS)
+            assert abs(mpmath.fdot(g, direction) - 1) < mpmath.mpf(10) ** -40  # F exists, g^T F = 1
+        else:
+            assert mpmath.sqrt(gg) * mpmath.sqrt(ee) != ge**2
+            assert reference.spode_direction(exact_g, exact_e, 2) == tuple(v / gg for v in g)
+
+
+def _recheck(obligation_id, example):
+    """Re-evaluate a refutation's counterexample outside sympy (reference, mpmath)."""
+    if obligation_id.startswith("SpODE."):
+        _recheck_spode(example)
+    elif "printed_line2" in example:
+        _recheck_h_line(example)
+    elif "sum_w_pow_t_minus_1" in example:
+        with pytest.raises(ZeroDivisionError):  # 0^(t-1) with t < 1: no value
+            mpmath.mpf(0) ** (_mpf(example["t"]) - 1)
+    elif example.get("measure") == "G(c) + [c constant]":
+        before, after = (_gini_plus_constant([Fraction(x) for x in example[k]]) for k in ("before", "after"))
+        assert after < before  # P2 requires after > before
+    else:
+        assert example["property"] == "D1", obligation_id
+        _recheck_transfer(example)
+
+
+@pytest.mark.parametrize("obligation_id", REFUTED)
+def test_refutation_rechecked_by_reference(results, obligation_id):
+    _recheck(obligation_id, results[obligation_id].counterexample)
 
 
 def _mpf(number):
@@ -147,8 +199,9 @@ def test_prove_json_shape(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [entry["id"] for entry in listed] == [ob.id for ob in proofs.OBLIGATIONS]
     for entry in listed:
-        assert set(entry) == {"id", "claim", "assumptions", "status", "counterexample"}
+        assert set(entry) == {"id", "claim", "assumptions", "status", "counterexample", "source", "links"}
         assert isinstance(entry["assumptions"], list) and entry["status"] in proofs.STATUSES
+        assert entry["source"] is None or set(entry["source"]) == {"paper", "location", "display"}
 
 
 def test_prove_table(capsys):
@@ -156,6 +209,9 @@ def test_prove_table(capsys):
     out = capsys.readouterr().out
     assert all(ob.id in out for ob in proofs.OBLIGATIONS)
     assert "refuted" in out and "REGRESSIONS" not in out
+    note = out[out.index("found wrong as printed"):]
+    for wrong in ("B.T1.D3.h_line2 ", "B.T1.D3.h_sign ", "B.T1.D1.reduction ", "T1.all_six ", "T1.p1_p2_from_d1_d4 "):
+        assert "- " + wrong in note
 
 
 def test_prove_exits_1_on_a_regression(monkeypatch, capsys, results):

@@ -21,7 +21,9 @@ def test_json_output(capsys):
     assert set(out[0]["properties"]) == {"D1", "D2", "D3", "D4", "P1", "P2"}
     assert out[0]["properties"]["D2"]["holds"] is False
     assert out[0]["properties"]["D2"]["counterexample"]["relation"] == "S(after) = S(before)"
-    assert out[1]["properties"]["D1"] == {"holds": True, "status": "holds", "counterexample": None, "examples": 5}
+    d1 = out[1]["properties"]["D1"]
+    assert (d1["holds"], d1["status"], d1["counterexample"], d1["examples"], d1["undecided"], d1["reason"]) == (
+        True, "holds", None, 5, 0, None)
 
 
 def test_unknown_measure_and_table(capsys):
@@ -41,10 +43,12 @@ def test_markdown_output_names_obligations_and_counterexamples(capsys):
     assert "1. pq_index(p=2, q=4), D1: c = (" in out and "observed S(after) > S(before)" in out
 
 
-def test_json_holds_is_a_bool_and_a_tie_keeps_its_status(capsys):
-    """SPEC §6: "holds" is a bool, false only for a proved counterexample; a tie says so in
-    "status" (neg_l1 is unchanged by appending a zero, to every digit)."""
+def test_json_an_equality_is_never_holds(capsys):
+    """SPEC §4: neg_l1 is unchanged by appending a zero; the exact form proves the equality, so
+    P2 is "holds": false with the proof in the counterexample."""
     args = ["properties", "--measure", "neg_l1", "--max-examples", "10", "--max-size", "6", "--json"]
     assert main(args) == 0
     p2 = json.loads(capsys.readouterr().out)[0]["properties"]["P2"]
-    assert p2["holds"] is True and p2["status"] == "tie" and p2["counterexample"]["tie"] is True
+    assert p2["holds"] is False and p2["status"] == "fails"
+    assert p2["counterexample"]["observed"] == "S(after) = S(before)"
+    assert p2["counterexample"]["decision"] == "exact rationals: S(x) - S(y) = 0"

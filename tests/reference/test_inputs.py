@@ -103,3 +103,40 @@ def test_bad_parameters_raise_value_error_naming_the_argument(call, argument):
 def test_complex_parameter_is_a_type_error():
     with pytest.raises(TypeError, match=r"\bp\b"):
         reference.pq_index(W, 0.5j, 1)
+
+
+class _ForeignArray:
+    """An array of another library (as torch, jax, cupy): iterable, its items 0-d arrays, with
+    ``numpy()`` and ``__array__``."""
+
+    def __init__(self, values):
+        self.values = [_ForeignScalar(v) for v in values]
+
+    def __len__(self):
+        return len(self.values)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def numpy(self):
+        return np.array([v.value for v in self.values])
+
+    def __array__(self, dtype=None, copy=None):
+        return self.numpy()
+
+
+class _ForeignScalar:
+    def __init__(self, value):
+        self.value = value
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_arrays_of_other_libraries_get_a_conversion_hint(name):
+    with pytest.raises(TypeError, match=r"w is a \S+_ForeignArray: pass a numpy array, e\.g\. w\.detach\(\)\.cpu\(\)\.numpy\(\)"):
+        FUNCTIONS[name](_ForeignArray([1.0, 2.0, 0.0]))
+
+
+def test_a_torch_tensor_gets_the_conversion_hint():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"w is a torch\.Tensor: .*\.numpy\(\)"):
+        reference.pq_index(torch.tensor([1.0, 2.0, 0.0]), 0.5, 1)

@@ -75,6 +75,7 @@ BRUTE = {
         / (mpmath.sqrt(len(c)) - 1),
     ),
     "pq_mean": ({"p": 0.5, "q": 2}, lambda c: -_power_mean(c, 0.5) / _power_mean(c, 2)),
+    "l1_over_lq": ({"q": 0.25}, lambda c: mpmath.fsum(c) / mpmath.fsum(x**0.25 for x in c if x) ** 4),
     "gini": (
         {},
         lambda c: 1
@@ -199,7 +200,7 @@ def test_pq_mean_is_pq_index_minus_one():
 
 
 @pytest.mark.parametrize(
-    "name", ["l2_over_l1", "kurtosis4", "shannon_entropy", "hoyer", "pq_mean", "gini", "pq_index"]
+    "name", ["l2_over_l1", "kurtosis4", "shannon_entropy", "hoyer", "pq_mean", "l1_over_lq", "gini", "pq_index"]
 )
 def test_undefined_on_the_zero_vector(name):
     with pytest.raises(ValueError, match="all-zero"):
@@ -226,6 +227,8 @@ def test_hoyer_needs_two_entries():
         ("neg_lp_minus", {"p": 2}, "p"),
         ("pq_mean", {"p": 0, "q": 1}, "p"),
         ("pq_mean", {"p": 2, "q": 1}, "q"),
+        ("l1_over_lq", {"q": 0}, "q"),
+        ("l1_over_lq", {"q": 1}, "q"),
         ("neg_l1", {"dps": 0}, "dps"),
         ("l0", {"dps": 2.5}, "dps"),
     ],

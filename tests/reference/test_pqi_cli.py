@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+import sys
 from fractions import Fraction
 
 import mpmath
@@ -204,8 +205,10 @@ def test_other_bad_inputs(capsys, tmp_path):
     _fails(capsys, with_nan, expect="'w'")
     good = tmp_path / "good.npz"
     np.savez(good, w=np.ones((2, 2)))
-    _fails(capsys, good, "--p", "2", "--q", "1", expect="q must be > p")
-    _fails(capsys, good, "--beta", "0", expect="beta")
+    _fails(capsys, good, "--p", "2", "--q", "1", expect="q must be > p, got q=1 and p=2")
+    _fails(capsys, good, "--beta", "0.0", expect="beta must lie in (0, 1], got beta=0.0")
+    _fails(capsys, good, "--gamma=-1/3", expect="gamma must be > 0, got gamma=-1/3")
+    _fails(capsys, good, "--eta-r", "-0.5", expect="eta_r must be >= 0, got eta_r=-0.5")
     _fails(capsys, good, "--example", tmp_path / "x.npz", expect="not both")
     _fails(capsys, "--example", tmp_path / "x.pt", expect=".npz")
 
@@ -222,3 +225,27 @@ def test_console_script_on_a_corrupt_file(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("sparsity-oracle pqi: error: ")
     assert "Traceback" not in result.stderr
+
+
+FILES = {"good.npz": np.ones((2, 2)), "nan.npz": np.array([[1.0, np.nan]]), "empty.npz": np.zeros((0, 5))}
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["good.npz", "--p", "0"], "p must be > 0, got p=0"),
+        (["nan.npz"], "tensor 'w' has the non-finite entry nan at index (0, 1)"),
+        (["empty.npz"], "tensor 'w' is empty (shape 0x5)"),
+        (["folder"], "a folder without a checkpoint index (model.safetensors.index.json)"),
+    ],
+)
+def test_readable_errors_in_a_subprocess(tmp_path, argv, expected):
+    """Issue 12, item 7: the user's text, nan (not np.float64(nan)), the tensor's name, a folder."""
+    for name, array in FILES.items():
+        np.savez(tmp_path / name, w=array)
+    (tmp_path / "folder").mkdir()
+    result = subprocess.run([sys.executable, "-m", "sparsity_oracle", "pqi", *argv], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sparsity-oracle pqi: error: ") and expected in lines[0], lines
