@@ -5,6 +5,7 @@ files as an uninterrupted run), one-line errors."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -165,3 +166,51 @@ def test_one_line_errors(tmp_path, capsys, exact_run):
     with pytest.raises(SystemExit) as exit_info:
         main(["limit", "--eps", "tiny", "--out", str(tmp_path / "f")])
     assert exit_info.value.code == 2 and "must be a number or batch-std" in capsys.readouterr().err
+
+
+def test_a_sweep_runs_limit_and_summarises_its_limit_json(tmp_path):
+    from sparsity_oracle import sweep
+
+    path = tmp_path / "limit.toml"
+    path.write_text('command = "limit"\n[fixed]\nmodel = "linear"\nepochs = 2\nspectrum = "exact"\n'
+                    'ratios = [0, 0.5]\nfinetune_epochs = 0\nno_progress = true\n[grid]\nseed = [3]\n')
+    (run,) = sweep.load_sweep(path).runs
+    out = tmp_path / "sweep"
+    for sub in ("runs", "status", "logs"):
+        (out / sub).mkdir(parents=True)
+    assert sweep.execute(str(out), str(tmp_path), "limit", run) == {"name": "seed=3", "exit": 0, "message": ""}
+    assert sweep.is_finished(out, run)
+    record = _json(out / "runs" / "seed=3" / "limit.json")
+    with open(sweep.write_summary(out, [run]), newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert row["run"] == "seed=3" and row["eps"] == "batch-std" and row["spectrum"] == "exact"
+    assert int(row["kept"]) == record["kept"] and "spectrum (result)" not in row
+    assert float(row["eps (result)"]) == record["eps"]  # the number batch-std resolved to
+    assert float(row["actual_removed_fraction"]) == record["actual_removed_fraction"]
+
+
+def test_the_ready_made_limit_sweep_has_the_trained_sets_of_run_limit_sh():
+    """benchmarks/sweeps/limit-digits.toml gives, per seed 0-2, the same `limit` settings as
+    run_limit.sh's linear, linear-l1, mlp, mlp-l1 and cnn sets (both parsed by the command)."""
+    import argparse
+    import re
+    from pathlib import Path
+
+    from sparsity_oracle import sweep
+    from sparsity_oracle.gpu_impl.experiments import cli_limit
+
+    root = Path(__file__).resolve().parents[2]
+    parser = argparse.ArgumentParser()
+    cli_limit.add_arguments(parser)
+
+    def settings(argv):
+        parsed = vars(parser.parse_args([*argv, "--out", "x"]))
+        return tuple(sorted((k, repr(v)) for k, v in parsed.items() if k not in ("out", "resume", "progress")))
+
+    script = (root / "benchmarks" / "run_limit.sh").read_text()
+    sets = dict(re.findall(r'^  \[([\w-]+)\]="([^"]*)"$', script, re.M))
+    expected = sorted(settings([*sets[name].split(), "--seed", str(seed)])
+                      for name in ("linear", "linear-l1", "mlp", "mlp-l1", "cnn") for seed in range(3))
+    loaded = sweep.load_sweep(root / "benchmarks" / "sweeps" / "limit-digits.toml")
+    assert loaded.command == "limit"
+    assert sorted(settings(run.argv) for run in loaded.runs) == expected
