@@ -24,13 +24,7 @@ from sparsity_oracle.gpu_impl.experiments.data import load_dataset  # noqa: E402
 U = torch.finfo(torch.float64).eps / 2
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny problems: one CPU thread is faster than several (and robust to a loaded machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _train(model, data, steps=150, lr=0.5):

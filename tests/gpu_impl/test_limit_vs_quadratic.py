@@ -28,13 +28,7 @@ from sparsity_oracle import reference  # noqa: E402
 from sparsity_oracle.gpu_impl import hessian, pruning_limit  # noqa: E402
 from sparsity_oracle.gpu_impl.experiments.data import load_dataset  # noqa: E402
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny problems: one CPU thread is faster than several (and robust to a loaded machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 #: (pooling window, classes kept) -> D = (8 / window)^2 x classes.
