@@ -23,6 +23,7 @@ _EXPORTS = {
     "PruningLimit": "limit",
     "Spectrum": "limit",
     "pruning_limit": "limit",
+    "resolve_device": "devices",
     "MagnitudeHistogram": "streaming",
     "PowerSums": "streaming",
     "gini": "measures",

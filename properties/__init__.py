@@ -6,7 +6,7 @@ comparison is decided without letting rounding decide it (equalities proved, tin
 signed through ``proofs.exact``).
 """
 
-from .check import PROPERTIES, PropertyReport, PropertyResult, check_measure
+from .check import MIN_SIZE, PROPERTIES, PropertyReport, PropertyResult, check_measure
 from .predicates import Instance
 
-__all__ = ["PROPERTIES", "Instance", "PropertyReport", "PropertyResult", "check_measure"]
+__all__ = ["MIN_SIZE", "PROPERTIES", "Instance", "PropertyReport", "PropertyResult", "check_measure"]

@@ -16,6 +16,9 @@ from .predicates import FAILS, HOLDS, PREDICATES, UNDECIDED, ExactJudge, FloatJu
 
 PROPERTIES = ("D1", "D2", "D3", "D4", "P1", "P2")
 
+#: The shortest vector drawn: every property compares vectors of at least two entries.
+MIN_SIZE = 2
+
 
 @dataclass(frozen=True)
 class PropertyResult:
@@ -95,7 +98,7 @@ def cases(prop: str, *, float64_exact: bool = False, max_size: int = strat.MAX_S
     as power-of-two scaling, cloning and appending 0 are exact.
     """
     grid = float64_exact and prop in ("D1", "D3", "P1")
-    vectors = strat.vectors(2, max_size, grid_only=grid)
+    vectors = strat.vectors(MIN_SIZE, max_size, grid_only=grid)
 
     def build(c):
         n = len(c)
@@ -149,9 +152,13 @@ def check_measure(
     only when every case was decided in its favour, ``fails`` with a decided violation, and is
     ``undecided`` (``holds`` None, with the reason) when some case could not be decided and no
     decided violation was found.  ``seed`` makes the run reproducible (None: the active
-    hypothesis profile decides, e.g. derandomized under ``ci``).  ``max_examples`` is per
-    property; ``max_size`` bounds the vector length.
+    hypothesis profile decides, e.g. derandomized under ``ci``).  ``max_examples`` (>= 1) is
+    per property; ``max_size`` (>= ``MIN_SIZE``) bounds the vector length; ``ValueError``
+    otherwise.
     """
+    if max_examples < 1 or max_size < MIN_SIZE:
+        raise ValueError(f"need max_examples >= 1 and max_size >= {MIN_SIZE}, got max_examples={max_examples} "
+                         f"and max_size={max_size}")
     params = dict(params or {})
     exact = takes_dps(measure)
     judge = ExactJudge(measure, params) if exact else FloatJudge(measure, params, rtol=rtol, atol=atol)

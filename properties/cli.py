@@ -51,8 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     output.add_argument("--markdown", action="store_true",
                         help="print a Markdown table (examples, backing proof obligations) and the counterexamples")
-    parser.add_argument("--max-examples", type=int, default=100, help="hypothesis examples per property (default 100)")
-    parser.add_argument("--max-size", type=int, default=64, help="longest vector drawn (default 64)")
+    parser.add_argument("--max-examples", type=int, default=100,
+                        help="hypothesis examples per property, at least 1 (default 100)")
+    parser.add_argument("--max-size", type=int, default=64, help="longest vector drawn, at least 2 (default 64)")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0: reproducible)")
 
 
@@ -62,13 +63,21 @@ def default_measures(names) -> list[tuple[str, dict]]:
 
 
 def run(args) -> int:
-    from sparsity_oracle.properties import check_measure
+    from sparsity_oracle.properties import MIN_SIZE, check_measure
     from sparsity_oracle.reference.measures import MEASURES
 
     selected = args.measure or default_measures(MEASURES)
     unknown = sorted({name for name, _ in selected} - set(MEASURES))
-    if unknown:
-        print(f"unknown measure(s): {', '.join(unknown)}; known: {', '.join(MEASURES)}", file=sys.stderr)
+    problems = [f"unknown measure(s) {', '.join(unknown)}; known: {', '.join(MEASURES)}"] if unknown else []
+    if args.max_examples < 1:
+        problems.append(f"--max-examples must be at least 1, got {args.max_examples}")
+    if args.max_size < MIN_SIZE:
+        problems.append(f"--max-size must be at least {MIN_SIZE} (the properties compare vectors of {MIN_SIZE} "
+                        f"or more entries), got {args.max_size}")
+    problems += [problem for name, params in selected if name in MEASURES
+                 for problem in [parameter_problem(name, MEASURES[name], params)] if problem]
+    if problems:
+        print(f"sparsity-oracle properties: error: {problems[0]}", file=sys.stderr)
         return 2
     reports = []
     for k, (name, params) in enumerate(selected, start=1):
@@ -90,6 +99,33 @@ def run(args) -> int:
     else:
         print(render_table(reports))
     return 0
+
+
+def measure_parameters(measure) -> tuple[str, ...]:
+    """The parameters ``--measure NAME:k=v`` may set: the keywords after the vector, less the
+    precision the judge chooses (``dps``) and ``certified``."""
+    import inspect
+
+    return tuple(name for name in list(inspect.signature(measure).parameters)[1:] if name not in ("dps", "certified"))
+
+
+#: The vector on which ``--measure`` parameters are checked before any fuzzing.
+PROBE = (1, 2)
+
+
+def parameter_problem(name: str, measure, params: dict) -> str | None:
+    """Why ``measure`` cannot be fuzzed with ``params`` (None if it can): a parameter it does not
+    take, or a value it refuses (its own ``ValueError`` on ``PROBE``)."""
+    allowed = measure_parameters(measure)
+    foreign = [k for k in params if k not in allowed]
+    if foreign:
+        takes = f"its parameters are {', '.join(allowed)}" if allowed else "it takes none"
+        return f"{name} has no parameter {foreign[0]} ({takes})"
+    try:
+        measure(list(PROBE), **params, dps=15)
+    except ValueError as error:
+        return f"{label(name, params)}: {error}"
+    return None
 
 
 def label(name: str, params: dict) -> str:

@@ -156,7 +156,7 @@ def _array_magnitudes(w: np.ndarray, name: str) -> Magnitudes:
         raise TypeError(f"{name} must hold real numbers, got a boolean array")
     if kind == "c":
         bad = int(np.flatnonzero(np.iscomplex(w))[0]) if np.any(np.iscomplex(w)) else 0
-        raise TypeError(f"{name} must be real, got complex dtype {w.dtype} ({name}[{bad}] = {w[bad]!r})")
+        raise TypeError(f"{name} must be real, got complex dtype {w.dtype} ({name}[{bad}] = {w[bad].item()!r})")
     if kind == "O":
         return magnitudes(w.tolist(), name)
     if kind in "iu":
@@ -168,7 +168,7 @@ def _array_magnitudes(w: np.ndarray, name: str) -> Magnitudes:
     finite = np.isfinite(w)
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
-        raise ValueError(f"{name}[{i}] is {w[i]!r}: entries must be finite")
+        raise ValueError(f"{name}[{i}] is {w[i].item()!r}: entries must be finite")
     if w.dtype.itemsize > 8:
         return magnitudes([Fraction(*v.as_integer_ratio()) for v in w], name)
     return Magnitudes(np.abs(w.astype(np.float64)), None)

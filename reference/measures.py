@@ -139,13 +139,13 @@ def u_theta(w, *, theta=0.5, dps=50):
 def neg_lp_minus(w, *, p=-1, dps=50):
     r"""lp-(c) = sum_{j : c_j != 0} c_j^p,  p < 0  (0 for the all-zero vector: an empty sum)."""
     m, dps = _read(w, dps)
-    p = _inputs.exact_real(p, "p")
-    if p >= 0:
+    exponent = _inputs.exact_real(p, "p")
+    if exponent >= 0:
         raise ValueError(f"p must be < 0, got p={p!r}")
     nonzero = [v for v in m.exact() if v]
 
     def enclosure(bits):
-        ip = interval(p)
+        ip = interval(exponent)
         return sum((interval(v) ** ip for v in nonzero), iv.mpf(0))
 
     return refine(enclosure, dps, False, exact_zero=not nonzero)

@@ -135,17 +135,6 @@ def certified_report(entries: Sequence[TensorEntry], params: SapParameters, *, s
 # --- fast: gpu_impl ------------------------------------------------------------------------
 
 
-def torch_device(name: str) -> str:
-    """``auto`` -> ``cuda`` when available, else ``cpu``; ValueError for cuda without CUDA."""
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device cuda: CUDA is not available to this torch ({torch.__version__})")
-    return name
-
-
 def _beta_cap(d: int, beta: Fraction) -> int:
     """floor(d beta), exactly."""
     return math.floor(d * beta)

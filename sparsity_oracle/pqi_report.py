@@ -77,7 +77,7 @@ import mpmath
 import numpy as np
 
 from .gpu_impl import unavailable
-from .pqi_compute import certified_report, fast_report, torch_device
+from .pqi_compute import certified_report, fast_report
 from .reference import MAX_DPS, SCOPES, sap_parameters
 from .weights_io import PRUNABLE_DTYPES, is_prunable, open_checkpoint
 
@@ -458,7 +458,12 @@ def run(args) -> int:
         if method == "fast" and unavailable():
             print(f"sparsity-oracle pqi: error: {unavailable()}", file=sys.stderr)
             return 1
-        device = torch_device(args.device or "auto") if method == "fast" else None
+        if method == "fast":
+            from .gpu_impl import resolve_device
+
+            device = str(resolve_device(args.device or "auto"))
+        else:
+            device = None
         progress = _Progress(entries)
         try:
             if method == "fast":

@@ -14,8 +14,10 @@ are one curve: the mean over seeds, with a band from the minimum to the maximum.
 named by its method (with the settings of its legend, e.g. SAP's p and q), model, dataset,
 scope and epochs (one-shot: and fine-tuning epochs); curves that these leave alike (SAP at two
 eta_r, say) are told apart by the settings in which they differ.  Curve labels name only what
-differs between curves; what is common is the figure's title.  Iterative and one-shot runs are
-not mixed in one figure.
+differs between curves; what is common is the figure's title; the legend gives the number of
+seeds where a curve has several.  Iterative and one-shot runs are not mixed in one figure.  The
+weights-kept panel is linear, or logarithmic once a curve falls below 10 %, and labels each
+curve's last value.
 
 A sweep folder (``sparsity-oracle sweep --out DIR``, SPEC §12: its runs in ``DIR/runs/``)
 stands for its runs; ``plot DIR`` alone draws the sweep's figures, one per kind of run, dataset
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from .methods import METHODS
 from .oneshot_config import density_name
+from .run_files import create_folder, read_json, read_jsonl
 
 HELP = ("Plot reproduce runs (PNG): iterative: accuracy, weights kept, PQI, Gini vs iteration; "
         "one-shot: accuracy vs density and PSO's regrown entries per Euler step.")
@@ -47,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs", nargs="+", metavar="OUT",
                         help="output folders of reproduce, or sweep folders (their runs)")
     parser.add_argument("--output", default=None,
-                        help="PNG file to write (default pruning.png; for one sweep folder: its figures/)")
+                        help="image to write (default pruning.png; for one sweep folder: its figures/; "
+                             ".png is added to a name without suffix)")
     parser.add_argument("--title", default=None, help="figure title (default: the common settings)")
 
 
@@ -83,7 +87,7 @@ def _read_results(folder) -> _Run:
     path = Path(folder) / "results.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: is {folder} an output folder of reproduce?")
-    lines = _Run(json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    lines = _Run(read_jsonl(path))
     if not lines:
         raise ValueError(f"{path} holds no completed iteration or density")
     lines.folder = Path(folder)
@@ -93,7 +97,7 @@ def _read_results(folder) -> _Run:
 def _settings(folder) -> dict:
     """The run's settings but the seed (``config.json``; empty for a folder without one)."""
     path = Path(folder) / "config.json"
-    settings = json.loads(path.read_text()).get("settings", {}) if path.is_file() else {}
+    settings = read_json(path).get("settings", {}) if path.is_file() else {}
     return {k: v for k, v in settings.items() if k != "seed"}
 
 
@@ -112,8 +116,8 @@ def load_runs(folders) -> dict:
         lines = _read_results(folder)
         kinds.add(is_oneshot(lines))
         settings = _settings(folder)
-        group = groups.setdefault(json.dumps(settings, sort_keys=True), (tuple(_curve_key(lines[0]).items()), settings, []))
-        group[2].append(lines)
+        base = tuple(_curve_key(lines[0]).items())
+        groups.setdefault((base, json.dumps(settings, sort_keys=True)), (base, settings, []))[2].append(lines)
     if len(kinds) > 1:
         raise ValueError("cannot plot iterative and one-shot runs in one figure: pass one kind")
     extra = []
@@ -128,8 +132,42 @@ def load_runs(folders) -> dict:
     }
 
 
+#: Line styles of the curves in drawing order: the first curves are drawn thickest and solid,
+#: later ones thinner, dashed and with other markers on top, so curves that coincide (Lottery
+#: ticket and One-shot keep the same fraction) still show every colour.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("-", "--", "-.", ":")
+
+
+def curve_style(k: int) -> dict:
+    """Matplotlib line options of the k-th curve (``MARKERS``, ``DASHES``)."""
+    return {"marker": MARKERS[k % len(MARKERS)], "linestyle": DASHES[k % len(DASHES)],
+            "linewidth": max(0.8, 2.6 - 0.4 * k), "markersize": max(3.0, 6.0 - 0.5 * k)}
+
+
+def seeds_note(seeds: int, any_several: bool) -> str:
+    """``, 4 seeds`` after a curve's label, where some curve averages several seeds."""
+    return f", {seeds} seed{'s' if seeds > 1 else ''}" if any_several else ""
+
+
+def output_path(output) -> Path:
+    """The file ``--output`` names: ``.png`` added to a name without suffix; ``ValueError`` for
+    a suffix matplotlib cannot write."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    output = Path(output)
+    if not output.suffix:
+        return output.with_name(output.name + ".png")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if output.suffix[1:].lower() not in formats:
+        raise ValueError(f"--output {output}: cannot write a {output.suffix} image; use .png (or one of "
+                         f"{', '.join('.' + f for f in sorted(formats))})")
+    return output
+
+
 def plot_runs(folders, output, title=None) -> Path:
-    """Draw the four panels for the runs in ``folders`` into the PNG ``output``."""
+    """Draw the four panels for the runs in ``folders`` into the image ``output``
+    (``output_path``); return the path written."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,6 +175,7 @@ def plot_runs(folders, output, title=None) -> Path:
     import numpy as np
     from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
+    output = output_path(output)
     curves = load_runs(folders)
     if not curves:
         raise ValueError("no run to draw")
@@ -145,27 +184,37 @@ def plot_runs(folders, output, title=None) -> Path:
     common = [v for i, (_, v) in enumerate(keys[0]) if i not in varying]
     if is_oneshot(next(iter(curves.values()))[0]):
         return _plot_oneshot(curves, varying, title or ", ".join(common), output)
+    several = any(len(runs) > 1 for runs in curves.values())
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
-    for key, runs in curves.items():
-        label = ", ".join(key[i][1] for i in varying) or key[0][1]
+    last_kept = {}  # the kept panel's last values, labelled at the curves' ends
+    for k, (key, runs) in enumerate(curves.items()):
+        label = (", ".join(key[i][1] for i in varying) or key[0][1]) + seeds_note(len(runs), several)
         length = min(len(lines) for lines in runs)
         t = np.arange(length)
         for ax, (field, _, scale) in zip(axes, PANELS):
             values = np.array(
                 [[np.nan if r[field] is None else r[field] * scale for r in lines[:length]] for lines in runs]
             )
-            (line,) = ax.plot(t, np.nanmean(values, axis=0), marker="o", ms=3, label=f"{label} ({len(runs)} runs)")
+            mean = np.nanmean(values, axis=0)
+            (line,) = ax.plot(t, mean, label=label, **curve_style(k))
             if len(runs) > 1:
                 ax.fill_between(t, np.nanmin(values, 0), np.nanmax(values, 0), color=line.get_color(), alpha=0.2)
+            if field == "kept_fraction":
+                last_kept.setdefault(f"{mean[-1]:.3g} %", (t[-1], mean[-1], line.get_color()))
     for ax, (_, ylabel, _) in zip(axes, PANELS):
         ax.set_xlabel("pruning iteration t")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[1].set_yscale("log")
-    axes[1].yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
-    axes[1].yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    axes[1].yaxis.set_minor_formatter(NullFormatter())
+    kept = axes[1]
+    if min(y for _, y, _ in last_kept.values()) < 10:  # below 10 %: a log scale keeps the tail readable
+        kept.set_yscale("log")
+        kept.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        kept.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        kept.yaxis.set_minor_formatter(NullFormatter())
+    for text, (x, y, color) in last_kept.items():
+        kept.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=8, color=color,
+                      annotation_clip=False)
     axes[0].legend(fontsize=8)
     return _save(fig, title or ", ".join(common), output)
 
@@ -176,10 +225,11 @@ def _save(fig, title: str, output) -> Path:
 
     fig.suptitle(title)
     fig.tight_layout()
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(output, dpi=110)
-    plt.close(fig)
+    create_folder(output.parent, f"--output {output}")
+    try:
+        fig.savefig(output, dpi=110)
+    finally:
+        plt.close(fig)
     return output
 
 
@@ -193,7 +243,7 @@ def _read_ode(folder: Path, density: float) -> list[int]:
     path = folder / f"ode_{density_name(density)}.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found (a PSO run writes one per density)")
-    return [json.loads(line)["regrown"] for line in path.read_text().splitlines() if line.strip()]
+    return [line["regrown"] for line in read_jsonl(path)]
 
 
 def _plot_oneshot(curves: dict, varying: list[int], title: str, output) -> Path:
@@ -260,8 +310,8 @@ def sweep_runs(folder) -> list[Path]:
     runs = []
     for run in sorted(p for p in (Path(folder) / "runs").iterdir() if p.is_dir()):
         results = run / "results.jsonl"
-        first = results.read_text().partition("\n")[0] if results.is_file() else ""
-        if first.strip() and {"iteration", "density"} & json.loads(first).keys():
+        lines = read_jsonl(results) if results.is_file() else []
+        if lines and {"iteration", "density"} & lines[0].keys():
             runs.append(run)
     return runs
 
@@ -291,6 +341,10 @@ def run(args) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"sparsity-oracle plot: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"sparsity-oracle plot: error: cannot write {args.output or 'the figure'}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
     for output in outputs:
         print(output)
     return 0

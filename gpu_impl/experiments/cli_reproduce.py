@@ -11,7 +11,8 @@ Example (one-shot: PSO to the paper's five densities, N = 100 Euler steps, r = 1
         --seed 0 --out runs/spode-cnn-s0
 
 ``--resume`` continues an interrupted run in the same ``--out`` folder with the same settings
-(``--iterations`` or ``--densities`` may grow).  The ``--method`` choices are the registered
+(``--iterations`` or ``--densities`` may grow; fewer iterations than completed are refused:
+``runner``).  The ``--method`` choices are the registered
 pruning methods (``methods.METHODS``); each declares its protocol (iterative or one-shot) and
 its own options, and an option given for a method that does not take it is an error.
 """
@@ -54,27 +55,33 @@ def _takers(option: str) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", required=True, choices=tuple(METHODS),
                         help="; ".join(f"{m.name}: {m.help} ({m.protocol})" for m in METHODS.values()))
-    parser.add_argument("--model", default="mlp", choices=MODELS)
-    parser.add_argument("--dataset", default="digits", choices=DATASETS)
+    parser.add_argument("--model", default="mlp", choices=MODELS, help="network (default %(default)s)")
+    parser.add_argument("--dataset", default="digits", choices=DATASETS,
+                        help="data (default %(default)s: scikit-learn's bundled 8x8 digits, offline)")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the FashionMNIST IDX files or CIFAR pickle batches")
     parser.add_argument("--epochs", type=int, default=10,
-                        help="iterative: training epochs E per iteration; one-shot: dense training epochs (10)")
-    parser.add_argument("--seed", type=int, default=0)
+                        help="iterative: training epochs E per iteration; one-shot: dense training epochs (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initialisation, the batch order and any random pruning (default %(default)s)")
     parser.add_argument("--out", required=True,
                         help="output folder (results.jsonl, config.json; checkpoints/ or dense.pt, masks_*.pt)")
-    parser.add_argument("--resume", action="store_true", help="continue after the last completed iteration/density")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out after its last completed iteration/density (only "
+                             "--iterations/--densities may change; fewer iterations than completed are refused)")
     d = _DEFAULTS
     parser.add_argument("--scope", default=d["scope"], choices=SCOPES,
-                        help="pruning groups (one-shot methods: global, and layer where the method has it)")
-    parser.add_argument("--p", type=float, default=d["p"], help="SAP and logged PQI: p (default 0.5)")
-    parser.add_argument("--q", type=float, default=d["q"], help="SAP and logged PQI: q (default 1)")
-    parser.add_argument("--lr", type=float, default=d["lr"], help="(dense) training learning rate (0.1)")
-    parser.add_argument("--momentum", type=float, default=d["momentum"])
-    parser.add_argument("--no-nesterov", dest="nesterov", action="store_false")
-    parser.add_argument("--weight-decay", type=float, default=d["weight_decay"])
-    parser.add_argument("--batch-size", type=int, default=d["batch_size"])
-    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
+                        help="pruning groups (default %(default)s; one-shot methods: global, and layer where the method has it)")
+    parser.add_argument("--p", type=float, default=d["p"], help="SAP and logged PQI: p (default %(default)s)")
+    parser.add_argument("--q", type=float, default=d["q"], help="SAP and logged PQI: q (default %(default)s)")
+    parser.add_argument("--lr", type=float, default=d["lr"], help="(dense) training learning rate, cosine schedule (default %(default)s)")
+    parser.add_argument("--momentum", type=float, default=d["momentum"], help="SGD momentum (default %(default)s)")
+    parser.add_argument("--no-nesterov", dest="nesterov", action="store_false",
+                        help="plain momentum instead of Nesterov's (default: Nesterov)")
+    parser.add_argument("--weight-decay", type=float, default=d["weight_decay"],
+                        help="SGD weight decay (default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=d["batch_size"], help="mini-batch size (default %(default)s)")
+    parser.add_argument("--device", default="auto",
+                        help="auto (CUDA when present), cpu, cuda, cuda:N (default %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default 1 on CPU)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bar on stderr")
@@ -141,6 +148,9 @@ def run(args) -> int:
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"sparsity-oracle reproduce: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # the run's files could not be written (disk full, ...)
+        print(f"sparsity-oracle reproduce: error: {error}", file=sys.stderr)
+        return 1
     if method.protocol == "iterative":
         last = results[-1]
         print(

@@ -47,6 +47,7 @@ from . import data as data_module
 from .methods import METHODS, OneShotContext
 from .models import build_model, prunable_names
 from .oneshot_config import OneShotConfig, density_name
+from .run_files import check_folder, create_folder, read_jsonl
 from .runner import (check_resumable, compute_settings, cpu_copy, measure, resolve_device, save_atomic,
                      write_config, write_text_atomic)
 from .training import (BATCH_STREAM, FINETUNE_STREAM, PRUNE_STREAM, batches, epoch_generator, evaluate,
@@ -60,7 +61,7 @@ RESUMABLE_CHANGES = ("densities",)
 def _read_results(path: Path, method: str) -> dict[float, dict]:
     if not path.exists():
         return {}
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = read_jsonl(path)
     for i, line in enumerate(lines):
         if "density" not in line or line.get("method") != method:
             raise ValueError(f"{path}: line {i + 1} is not a one-shot result of method {method!r}")
@@ -146,19 +147,20 @@ def run_oneshot(
     the stages "pruned" and "finetuned" of each density (a hook for tests and monitoring)."""
     from tqdm import tqdm
 
-    out = Path(out)
+    out = check_folder(out)
     results_path, dense_path = out / "results.jsonl", out / "dense.pt"
     if not resume and (results_path.exists() or dense_path.exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
+    saved = None
     if resume and (out / "config.json").exists():
-        check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
-    out.mkdir(parents=True, exist_ok=True)
+        saved = check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
+    results = _read_results(results_path, config.method)
 
     device = resolve_device(config.device)
     with compute_settings(device, config.threads):
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        results = _read_results(results_path, config.method)
-        write_config(out, dataclasses.asdict(config), device, dataset)
+        create_folder(out)
+        write_config(out, dataclasses.asdict(config), device, dataset, saved)
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         names = prunable_names(model)

@@ -25,6 +25,13 @@ interrupted iteration is redone from its start, and since an iteration depends o
 (w_init, m_t, seed, t) (batch order: ``training.epoch_generator``) the results are those of
 an uninterrupted run.
 
+What ``--resume`` may change: only ``iterations`` (any other setting that differs from
+``OUT/config.json`` is refused, naming each).  Fewer iterations than the run has completed
+is refused (they exist; choose another folder); as many completes nothing; more continue.
+``config.json`` is left as it is, except that a changed ``iterations`` is written into it.
+Nothing is created in ``OUT`` before the settings, the device and the dataset are checked, so a
+refused run leaves no file or folder behind.
+
 CPU threads: ``threads`` (default 1 on CPU) is set for the run and restored afterwards;
 results are reproducible for a given device and thread count.
 """
@@ -46,7 +53,9 @@ import torch
 from .. import validation
 from ..measures import gini, pq_index
 from ..names import DATASETS, MODELS, SCOPES
+from ..devices import resolve_device
 from . import data as data_module
+from .run_files import check_folder, create_folder, read_json, read_jsonl
 from .methods import METHODS, PruningContext
 from .models import build_model, prunable_names
 from .training import accuracy, batches, epoch_generator, loss_function, make_optimizer, pruning_generator, train_epoch
@@ -97,12 +106,6 @@ class ExperimentConfig:
         METHODS[self.method].validate(self)
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 @contextmanager
 def compute_settings(device: torch.device, threads: Optional[int]):
     """For the duration of a run: ``threads`` CPU threads (default 1 on CPU, torch's choice on
@@ -142,20 +145,30 @@ def cpu_copy(tensors: dict) -> dict:
     return {name: t.detach().to("cpu", copy=True) for name, t in tensors.items()}
 
 
-def check_resumable(out: Path, settings: dict, resumable=()) -> None:
-    """ValueError unless ``settings`` equal the settings saved in ``out``/config.json, except
-    the keys in ``resumable`` (compared as JSON values, so a tuple equals the saved list)."""
-    saved = json.loads((out / "config.json").read_text())["settings"]
+def check_resumable(out: Path, settings: dict, resumable=()) -> dict:
+    """The record saved in ``out``/config.json, once checked that ``settings`` equal its
+    settings except the keys in ``resumable`` (compared as JSON values, so a tuple equals the
+    saved list); ValueError naming each difference, or the file if it is damaged."""
+    record = read_json(out / "config.json")
+    saved = record.get("settings", {})
     current = json.loads(json.dumps(settings))
     changed = [k for k in current if k not in resumable and saved.get(k) != current[k]]
     if changed:
         diffs = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in changed)
         raise ValueError(f"--resume with settings that differ from {out / 'config.json'}: {diffs}")
+    return record
 
 
-def write_config(out: Path, settings: dict, device: torch.device, dataset) -> None:
+def write_config(out: Path, settings: dict, device: torch.device, dataset, saved: Optional[dict] = None) -> None:
     """``out``/config.json: the run's ``settings`` and what else fixes its results (device,
-    threads, torch version, the digits split seed, the dataset's shape and sizes)."""
+    threads, torch version, the digits split seed, the dataset's shape and sizes).  A resumed
+    run passes the ``saved`` record (``check_resumable``): it is kept as it is, with only the
+    settings that changed (the resumable ones) written into it; unchanged, the file is left alone."""
+    if saved is not None:
+        current = json.loads(json.dumps(settings))
+        if saved.get("settings") != current:
+            write_text_atomic(out / "config.json", json.dumps({**saved, "settings": current}, indent=2) + "\n")
+        return
     record = {
         "settings": settings,
         "resolved_device": str(device),
@@ -213,7 +226,7 @@ def _log_line(config, t, weights, masks, next_masks, acc_retrained, acc_pruned) 
 def _read_results(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = read_jsonl(path)
     for i, line in enumerate(lines):
         if line["iteration"] != i:
             raise ValueError(f"{path}: line {i + 1} is iteration {line['iteration']}, expected {i}")
@@ -233,18 +246,23 @@ def run_experiment(
     and monitoring)."""
     from tqdm import tqdm
 
-    out = Path(out)
+    out = check_folder(out)
     results_path, init_path = out / "results.jsonl", out / "init.pt"
     if not resume and (results_path.exists() or init_path.exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
+    saved = None
     if resume and (out / "config.json").exists():
-        check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
-    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+        saved = check_resumable(out, dataclasses.asdict(config), RESUMABLE_CHANGES)
+    results = _read_results(results_path)
+    if len(results) > config.iterations:
+        raise ValueError(f"--iterations {config.iterations}: {out} already holds {len(results)} completed "
+                         f"iterations; ask for {len(results)} or more, or choose another --out")
 
     device = resolve_device(config.device)
     with compute_settings(device, config.threads):
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        write_config(out, dataclasses.asdict(config), device, dataset)
+        (create_folder(out) / "checkpoints").mkdir(exist_ok=True)
+        write_config(out, dataclasses.asdict(config), device, dataset, saved)
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         if init_path.exists():
@@ -255,7 +273,6 @@ def run_experiment(
         params = dict(model.named_parameters())
         names = prunable_names(model)
 
-        results = _read_results(results_path)
         masks = {n: torch.ones_like(params[n], dtype=torch.bool) for n in names}
         dense = None
         if results:

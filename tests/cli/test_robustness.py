@@ -29,10 +29,8 @@ def test_version(capsys):
 
 def test_closed_pipe_is_quiet(tmp_path):
     """``sparsity-oracle pqi FILE --json | head -0``: the reader is gone before the first line."""
-    import numpy as np
-
-    np.savez(tmp_path / "w.npz", w=np.arange(1.0, 7.0).reshape(2, 3))
-    process = run_cli("pqi", str(tmp_path / "w.npz"), "--json", "--certified")
+    assert main(["pqi", "--example", str(tmp_path / "w.npz")]) == 0
+    process = run_cli("pqi", str(tmp_path / "w.npz"), "--json")
     process.stdout.close()
     _, err = process.communicate(timeout=300)
     assert process.returncode == 1
@@ -67,15 +65,29 @@ def test_impl_is_found_in_the_current_folder(tmp_path, monkeypatch, capsys):
     assert "FAIL  mymod_constant_gini: gini" in capsys.readouterr().out
 
 
-def test_no_hypothesis_folder_is_left_behind(tmp_path, monkeypatch):
+#: ``properties`` and ``verify``'s properties section, each on one measure with few examples
+#: (verify's effort patched down in the fresh process: its default budget takes half a minute).
+HYPOTHESIS_USERS = {
+    "properties": ["properties", "--measure", "gini", "--max-examples", "3"],
+    "verify": ["verify", "--quick", "--only", "properties"],
+}
+SMALL_VERIFY = ("from sparsity_oracle.oracle import cli; "
+                "cli.PROPERTY_VERDICTS = {('gini', ()): frozenset()}; "
+                "cli.MODES['quick'] = {'property_examples': 3, 'max_size': 4, 'generated': 1}; ")
+
+
+@pytest.mark.parametrize("command", sorted(HYPOTHESIS_USERS))
+def test_no_hypothesis_folder_is_left_behind(tmp_path, monkeypatch, command):
     monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     work = tmp_path / "work"
     work.mkdir()
-    process = run_cli("properties", "--measure", "gini", "--max-examples", "3", "--json", cwd=work, env=env)
-    out, err = process.communicate(timeout=600)
-    assert process.returncode == 0, err
-    assert json.loads(out)[0]["measure"] == "gini"
+    script = (SMALL_VERIFY + "import sys; from sparsity_oracle.cli import main; "
+              f"sys.exit(main({HYPOTHESIS_USERS[command]!r}))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=work, env=env, text=True, capture_output=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "gini" in done.stdout
     assert list(work.iterdir()) == []
     assert (tmp_path / "cache" / "sparsity-oracle" / "hypothesis").is_dir()
 
@@ -85,3 +97,19 @@ def test_verify_rejects_an_implementation_that_provides_nothing(capsys):
     err = capsys.readouterr().err
     assert err.splitlines() == [f"sparsity-oracle verify: error: --impl json provides none of "
                                 f"{', '.join(verify_cli.FUNCTIONS)}"]
+    assert main(["verify", "--quick", "--impl", "pqindex_misspelt"]) == 2  # a typo
+    assert capsys.readouterr().err.splitlines() == [
+        "sparsity-oracle verify: error: cannot load --impl pqindex_misspelt: No module named 'pqindex_misspelt'"]
+
+
+def test_reproduce_help_shows_every_default_and_offers_the_registered_methods():
+    from sparsity_oracle.cli import build_parser
+    from sparsity_oracle.gpu_impl.experiments.methods import METHODS
+
+    (commands,) = [a for a in build_parser()._actions if a.dest == "command"]
+    reproduce = commands.choices["reproduce"]
+    undocumented = [a.option_strings[0] for a in reproduce._actions
+                    if a.option_strings and a.nargs != 0 and a.default is not None and "default" not in a.help]
+    assert undocumented == []
+    (method,) = [a for a in reproduce._actions if a.dest == "method"]
+    assert list(method.choices) == list(METHODS)  # the registered (implemented) methods

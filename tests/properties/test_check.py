@@ -180,3 +180,9 @@ def test_float_broken_gini_is_caught():
     assert {p for p, r in report.results.items() if r.status == "fails"} == {"D1", "P2"}
     cx = report["D1"].counterexample
     assert all(isinstance(v, float) for v in cx.after)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_examples": 0}, {"max_size": 1}])
+def test_too_few_examples_or_entries_is_a_value_error(kwargs):
+    with pytest.raises(ValueError, match="need max_examples >= 1 and max_size >= 2"):
+        check_measure(gini, **kwargs)

@@ -79,6 +79,18 @@ def test_bad_vectors_raise_naming_the_argument(name, w, error, message):
         FUNCTIONS[name](w)
 
 
+@pytest.mark.parametrize("w, message", [
+    (np.array([1.0, np.nan]), "w[1] is nan: entries must be finite"),
+    (np.array([1.0, -np.inf], dtype=np.float32), "w[1] is -inf: entries must be finite"),
+    (np.array([1.0, 2j]), "(w[1] = 2j)"),
+])
+def test_bad_array_entries_are_shown_as_python_numbers(w, message):
+    """Issue 12 item 7: ``nan``, not ``np.float64(nan)``."""
+    with pytest.raises((ValueError, TypeError)) as error:
+        reference.pq_index(w)
+    assert message in str(error.value) and "np." not in str(error.value)
+
+
 BAD_PARAMETERS = [
     (lambda: reference.pq_index(W, 0, 1), "p"),
     (lambda: reference.pq_index(W, -0.5, 1), "p"),

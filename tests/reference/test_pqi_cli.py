@@ -3,7 +3,6 @@
 import json
 import shutil
 import subprocess
-import sys
 from fractions import Fraction
 
 import mpmath
@@ -239,13 +238,11 @@ FILES = {"good.npz": np.ones((2, 2)), "nan.npz": np.array([[1.0, np.nan]]), "emp
         (["folder"], "a folder without a checkpoint index (model.safetensors.index.json)"),
     ],
 )
-def test_readable_errors_in_a_subprocess(tmp_path, argv, expected):
-    """Issue 12, item 7: the user's text, nan (not np.float64(nan)), the tensor's name, a folder."""
+def test_readable_errors(capsys, tmp_path, monkeypatch, argv, expected):
+    """Issue 12, item 7: the user's text, nan (not np.float64(nan)), the tensor's name, a folder
+    (in this process: ``test_console_script_on_a_corrupt_file`` runs the command in a fresh one)."""
     for name, array in FILES.items():
         np.savez(tmp_path / name, w=array)
     (tmp_path / "folder").mkdir()
-    result = subprocess.run([sys.executable, "-m", "sparsity_oracle", "pqi", *argv], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("sparsity-oracle pqi: error: ") and expected in lines[0], lines
+    monkeypatch.chdir(tmp_path)
+    _fails(capsys, *argv, expect=expected)
