@@ -50,13 +50,14 @@ import numpy as np
 import torch
 
 from .. import hessian, validation
+from ..devices import resolve_device
 from ..limit import Spectrum, pruning_limit
 from ..names import DATASETS, HESSIAN_DTYPES, MODELS, NEGATIVE_POLICIES, SPECTRA
 from ..pruning import fixed_ratio_masks
 from . import data as data_module
 from .models import build_model, prunable_names
-from .runner import (check_resumable, compute_settings, cpu_copy, resolve_device, save_atomic,
-                     write_atomic, write_config, write_text_atomic)
+from .run_files import check_folder, create_folder
+from .runner import check_resumable, compute_settings, cpu_copy, save_atomic, write_atomic, write_config, write_text_atomic
 from .training import epoch_generator, evaluate, l1_norm, loss_function, make_optimizer, train_epoch
 
 #: ``auto`` takes the exact spectrum up to this D (a 128 MiB float64 Hessian), else SLQ.
@@ -344,18 +345,15 @@ def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool 
     ``limit.json`` record."""
     from tqdm import tqdm
 
-    out = Path(out)
+    out = check_folder(out)
     dense_path, actual_path = out / "dense.pt", out / "actual.jsonl"
     if not resume and (dense_path.exists() or (out / "limit.json").exists()):
         raise FileExistsError(f"{out} already holds a run: pass --resume or choose another --out")
     settings = dataclasses.asdict(config)
-    if resume and (out / "config.json").exists():
-        check_resumable(out, settings)
-    out.mkdir(parents=True, exist_ok=True)
+    saved = check_resumable(out, settings) if resume and (out / "config.json").exists() else None
     device = resolve_device(config.device)
     with compute_settings(device, config.threads):
         dataset = data_module.load_dataset(config.dataset, config.data_dir, device)
-        write_config(out, settings, device, dataset)
         torch.manual_seed(config.seed)
         model = build_model(config.model, dataset.in_shape, dataset.classes).to(device)
         names = prunable_names(model)
@@ -367,10 +365,11 @@ def run_limit(config: LimitConfig, out, *, resume: bool = False, progress: bool 
                 f"more than the {_device_memory(device) / 2**30:.1f} GiB of {device}: use --spectrum slq")
         if dense_path.exists():
             model.load_state_dict(torch.load(dense_path, map_location=device))
-        else:
-            if config.init is not None:
-                _load_init(config.init, model, device)
-            else:
+        elif config.init is not None:
+            _load_init(config.init, model, device)
+        write_config(create_folder(out), settings, device, dataset, saved)  # nothing written before
+        if not dense_path.exists():
+            if config.init is None:
                 with tqdm(total=config.epochs, file=sys.stderr, disable=not progress,
                           desc=f"training {config.model}/{config.dataset}") as bar:
                     _train(config, model, dataset, bar)

@@ -163,6 +163,9 @@ def test_one_line_errors(tmp_path, capsys, exact_run):
     assert "strictly increasing" in error(["--ratios", "0.5", "0.2", "--out", str(tmp_path / "d")])
     assert "eta must lie in (0, 1)" in error(["--eta", "1", "--out", str(tmp_path / "e")])
     assert "already holds a run" in error(["--model", "linear", "--out", str(exact_run)])
+    (tmp_path / "file").write_text("")
+    assert "exists and is not a folder" in error(["--out", str(tmp_path / "file" / "g")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # a refused run leaves nothing behind
     with pytest.raises(SystemExit) as exit_info:
         main(["limit", "--eps", "tiny", "--out", str(tmp_path / "f")])
     assert exit_info.value.code == 2 and "must be a number or batch-std" in capsys.readouterr().err
