@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import torch
 
 from . import _core, validation
+from .names import NEGATIVE_POLICIES
 
 #: Most (grid point, eigenvalue) pairs evaluated per multisection round.
 _GRID = 2**20
 #: How far from 1 the sum of a ``Spectrum``'s weights may be (they are then rescaled to sum 1).
 WEIGHT_SUM_TOLERANCE = 1e-9
-_NEGATIVE_POLICIES = ("abs", "zero")
 #: Binary exponent given to R^2 = 0 (far below any float64).
 _ZERO_EXPONENT = -(2**20)
 
@@ -96,8 +96,8 @@ class PruningLimit:
 def _curvatures(spectrum, d: int, negative: str, device) -> tuple[float, torch.Tensor, torch.Tensor]:
     r"""(base, coef, lambda) with lambda > 0, F(k) = sum coef lambda R^2/(lambda R^2 + 2 eps) and
     base = D - sum coef (the weight of the zero curvatures)."""
-    if negative not in _NEGATIVE_POLICIES:
-        raise ValueError(f"negative must be one of {_NEGATIVE_POLICIES}, got negative={negative!r}")
+    if negative not in NEGATIVE_POLICIES:
+        raise ValueError(f"negative must be one of {NEGATIVE_POLICIES}, got negative={negative!r}")
 
     def policy(values):
         return values.abs() if negative == "abs" else values.clamp_min(0)

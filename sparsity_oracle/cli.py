@@ -39,6 +39,7 @@ COMMANDS = {
     "plot": ("sparsity_oracle.gpu_impl.experiments.cli_plot", True),
     "audit-run": ("sparsity_oracle.audit_run", True),
     "sweep": ("sparsity_oracle.sweep", False),
+    "limit": ("sparsity_oracle.gpu_impl.experiments.cli_limit", True),
 }
 
 

@@ -355,7 +355,9 @@ def summary_rows(out: Path, runs) -> tuple[list[str], list[dict]]:
     """The columns and rows of ``summary.csv``: one row per run and result record (iteration,
     density, ...), runs in grid order.  Columns: ``run``, every setting (the file's options,
     then the rest of the command's ``config.json`` settings; a setting's value is the command's
-    own, from config.json, where it has one), then the records' fields."""
+    own, from config.json, where it has one), then the records' fields.  A record field named
+    like a setting is left out where it repeats the setting's value and kept as ``<name>
+    (result)`` where it differs (limit: ``eps (result)``, the number ``--eps batch-std`` gave)."""
     columns, rows = ["run"], []
     for run in runs:
         folder = out / "runs" / run.name
@@ -364,7 +366,12 @@ def summary_rows(out: Path, runs) -> tuple[list[str], list[dict]]:
         settings = {**run.settings, **{k: v for k, v in saved.items() if k in run.settings}}
         settings.update({k: v for k, v in saved.items() if k not in settings})
         for record in run_records(folder):
-            row = {"run": run.name, **settings, **{k: v for k, v in record.items() if k not in settings}}
+            row = {"run": run.name, **settings}
+            for key, value in record.items():
+                if key not in settings:
+                    row[key] = value
+                elif value != settings[key]:
+                    row[f"{key} (result)"] = value
             columns.extend(k for k in row if k not in columns)
             rows.append(row)
     return columns, rows

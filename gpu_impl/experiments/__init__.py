@@ -9,7 +9,9 @@ and One-shot (iterative), PSO/SpODE and its one-shot baselines, end to end.
 * :mod:`.oneshot_config`, :mod:`.oneshot_runner`  the one-shot protocol (``OneShotConfig``,
                    ``run_oneshot``): dense model, prune to each density, fine-tune.
 * :mod:`.methods`  the registry of pruning methods, one module each.
-* :mod:`.cli_reproduce`, :mod:`.cli_plot`  the ``reproduce`` and ``plot`` subcommands.
+* :mod:`.limit_run` the pruning limit of a trained model, predicted and measured (SPEC §11).
+* :mod:`.cli_reproduce`, :mod:`.cli_plot`, :mod:`.cli_limit`  the ``reproduce``, ``plot`` and
+  ``limit`` subcommands.
 
 This package's ``__init__`` imports nothing heavy, so ``sparsity-oracle --help`` stays fast.
 """

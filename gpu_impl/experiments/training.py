@@ -15,6 +15,8 @@ Determinism: the batch order of epoch e of iteration t is a ``torch.randperm`` d
 CPU generator seeded with (seed, t, e) (``epoch_generator``), so an iteration replays exactly
 whether it runs in one process or after ``--resume``; there is no other randomness in
 training (no dropout, no augmentation).
+
+``l1`` (the pruning-limit experiment, SPEC §11) adds lambda sum |theta| to each batch's loss.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def make_optimizer(model, *, lr, momentum, nesterov, weight_decay, total_steps):
 loss_function = F.cross_entropy
 
 
+def l1_norm(parameters) -> torch.Tensor:
+    """sum |theta| over the given tensors: the l1 term of the pruning-limit authors' training
+    (their ``get_regularization_loss_my``: every weight and bias, BatchNorm's included)."""
+    return sum(p.abs().sum() for p in parameters)
+
+
 def batches(x, y, *, batch_size, generator):
     """One epoch of mini-batches ``(x[b], y[b])`` in the order drawn from ``generator`` (a CPU
     ``torch.Generator``, e.g. ``epoch_generator``): the experiments' data loader."""
@@ -67,12 +75,15 @@ def batches(x, y, *, batch_size, generator):
         yield x[batch], y[batch]
 
 
-def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None):
-    """One epoch over (x, y) in the order drawn from ``generator`` (``batches``).  ``masks``: a
-    list of (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
+def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, masks=None, l1=0.0):
+    """One epoch over (x, y) in the order drawn from ``generator`` (``batches``), minimising the
+    batch's ``loss_function`` plus ``l1`` * ``l1_norm(model.parameters())``.  ``masks``: a list
+    of (parameter, boolean mask) pairs kept exactly zero where the mask is False, or None."""
     model.train()
     for inputs, targets in batches(x, y, batch_size=batch_size, generator=generator):
         loss = loss_function(model(inputs), targets)
+        if l1:
+            loss = loss + l1 * l1_norm(model.parameters())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if masks is not None:
@@ -88,7 +99,7 @@ def train_epoch(model, optimizer, schedule, x, y, *, batch_size, generator, mask
 
 @torch.no_grad()
 def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, float]:
-    """(mean cross-entropy, top-1 accuracy as a fraction in [0, 1]) of ``model`` in eval mode
+    """(mean ``loss_function``, top-1 accuracy as a fraction in [0, 1]) of ``model`` in eval mode
     on (x, y); ``parameters`` optionally overrides some parameters by name
     (``torch.func.functional_call``).  The loss is accumulated in float64."""
     model.eval()
@@ -101,7 +112,7 @@ def evaluate(model, x, y, *, batch_size=1000, parameters=None) -> tuple[float, f
         else:
             logits = torch.func.functional_call(model, parameters, (inputs,), strict=False)
         correct += (logits.argmax(1) == targets).sum()
-        loss += F.cross_entropy(logits, targets, reduction="sum").to(torch.float64)
+        loss += loss_function(logits, targets, reduction="sum").to(torch.float64)
     return loss.item() / x.shape[0], correct.item() / x.shape[0]
 
 
