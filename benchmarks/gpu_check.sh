@@ -132,8 +132,10 @@ fi
 # --------------------------------------------------------- the project, installed without network
 if "$PY" -c "import sparsity_oracle, sys, pathlib; sys.exit(0 if pathlib.Path(sparsity_oracle.__file__).resolve().parent == pathlib.Path('$ROOT/sparsity_oracle').resolve() else 1)" >/dev/null 2>&1; then
     log "sparsity_oracle is already installed from $ROOT"
+    STEPS+=("| install (pip -e ., no network) | not needed: already installed from this checkout | 0 |")
 else
     step "install (pip -e ., no network)" 180 "$PY" -m pip install -q --no-deps --no-build-isolation --no-index -e .
+    # (offline, an editable install needs setuptools >= 70.1, or the package wheel, beside pip)
 fi
 
 # ------------------------------------------------------------------------------ the CUDA tests
@@ -190,12 +192,14 @@ if [ "$QUICK" -eq 1 ]; then
     DENSE_ARGS=(--model mlp --epochs 2)
     PSO_ARGS=(--model mlp --densities 0.1 --ode-steps 5 --finetune-epochs 1)
     LIMIT_ARGS=(--model mlp --spectrum slq --lanczos-steps 8 --probes 2 --hessian-samples 256 --ratios 0 0.5 0.9)
+    ONESHOT_METHODS=(mag)
 else
     SAP_ARGS=(--model cnn --iterations 3 --epochs 2)
     DENSE_ARGS=(--model cnn --epochs 10)
     PSO_ARGS=(--model cnn --densities 0.1 0.05 --ode-steps 30 --finetune-epochs 2)
     LIMIT_ARGS=(--model mlp --spectrum slq --lanczos-steps 50 --probes 4 --hessian-samples 1024
                 --ratios 0 0.2 0.4 0.6 0.8 0.9 --finetune-epochs 1)
+    ONESHOT_METHODS=(mag random snip synflow grasp)
 fi
 CLI=("$PY" -m sparsity_oracle)
 step "dense checkpoint (${DENSE_ARGS[*]}) on the CPU" 120 "${CLI[@]}" reproduce --method mag "${DENSE_ARGS[@]}" \
@@ -214,6 +218,10 @@ for device in "${DEVICES[@]}"; do
         --no-progress --out "$WORK/$device/sap"
     step "PSO run on $device" 150 "${CLI[@]}" reproduce --method spode "${PSO_ARGS[@]}" --init "$WORK/dense/dense.pt" \
         --device "$device" --no-progress --out "$WORK/$device/pso"
+    for method in "${ONESHOT_METHODS[@]}"; do
+        step "$method run on $device" 60 "${CLI[@]}" reproduce --method "$method" --model mlp --densities 0.1 \
+            --finetune-epochs 0 --init "$LIMIT_INIT" --device "$device" --no-progress --out "$WORK/$device/$method"
+    done
     step "limit run on $device" 150 "${CLI[@]}" limit "${LIMIT_ARGS[@]}" --init "$LIMIT_INIT" \
         --device "$device" --no-progress --out "$WORK/$device/limit"
 done
@@ -221,18 +229,22 @@ done
     echo "# CPU run against CUDA run (benchmarks/compare_runs.py --checkpoints --across-devices)"
     echo ""
     echo "SAP: \`reproduce --method sap ${SAP_ARGS[*]}\`; PSO: \`reproduce --method spode ${PSO_ARGS[*]} --init\` a CPU-trained"
-    echo "dense checkpoint (\`${DENSE_ARGS[*]}\`); limit: \`limit ${LIMIT_ARGS[*]} --init\` a CPU-trained dense MLP."
+    echo "dense checkpoint (\`${DENSE_ARGS[*]}\`); limit: \`limit ${LIMIT_ARGS[*]} --init\` a CPU-trained dense MLP;"
+    echo "${ONESHOT_METHODS[*]}: \`reproduce --method M --model mlp --densities 0.1 --finetune-epochs 0 --init\` that MLP."
     echo ""
 } >"$COMPARE"
 if [ "$CUDA" -eq 1 ]; then
-    step "compare CPU vs CUDA runs" 120 "$PY" benchmarks/compare_runs.py "$WORK/cpu" "$WORK/cuda" --checkpoints --across-devices
-    sed -n '/^=== compare CPU vs CUDA runs (limit/,/^=== compare CPU vs CUDA runs: exit/p' "$LOG" | sed '1d;$d' >>"$COMPARE"
+    OTHER=cuda
+    TITLE="compare CPU vs CUDA runs"
 else
-    # no second device: the comparison compares the CPU runs with themselves, so that its code runs
-    step "compare CPU runs with themselves (no CUDA device)" 120 "$PY" benchmarks/compare_runs.py "$WORK/cpu" "$WORK/cpu" \
-        --checkpoints --across-devices
-    echo "No CUDA device: the CPU runs were compared with themselves (a check of the script, not of a GPU)." >>"$COMPARE"
+    # no second device: the CPU runs are compared with themselves, so that the comparison runs
+    OTHER=cpu
+    TITLE="compare CPU runs with themselves (no CUDA device)"
+    echo "**No CUDA device: the CPU runs were compared with themselves (a check of the script, not of a GPU).**" >>"$COMPARE"
+    echo "" >>"$COMPARE"
 fi
+step "$TITLE" 120 "$PY" benchmarks/compare_runs.py "$WORK/cpu" "$WORK/$OTHER" --checkpoints --across-devices
+sed -n "/^=== $TITLE (limit/,/^=== $TITLE: exit/p" "$LOG" | sed '1d;$d' >>"$COMPARE"
 
 # ------------------------------------------------------------------------------------ summary
 {
