@@ -143,27 +143,33 @@ def bench_neurons(repeat: int, device: torch.device, layers: int | None = None) 
     ]
 
 
+def copy_seconds(w: torch.Tensor, repeat: int, device: torch.device) -> float:
+    """Best time of copying ``w`` into a new tensor of its size (freed on return)."""
+    out = torch.empty_like(w)
+    return best_time(lambda: out.copy_(w), repeat, device)
+
+
 def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[str, str]]:
     w = torch.randn(size, device=device)
-    out = torch.empty_like(w)
-    copy = best_time(lambda: out.copy_(w), repeat, device)
-    del out
+    copy = copy_seconds(w, repeat, device)
     copy_bandwidth = 2 * w.numel() * w.element_size() / copy  # bytes read + written
     name = device_name(device)
     rows = [(f"(c) copy of {size:.0e} float32, {name}",
-             f"{copy * 1e3:.2f} ms = {copy_bandwidth / 1e9:.0f} GB/s (read + written)")]
+             f"{copy * 1e3:.2f} ms = {copy_bandwidth / 1e9:.3g} GB/s (read + written)")]
     for label, fn, target in (("PQI p=0.5 q=1", pq_index, " (target >= 70 %)"), ("Gini", gini, "")):
-        n, x = size, w
+        n = size
         try:
-            seconds = best_time(lambda: fn(x), repeat, device)
+            seconds = best_time(lambda: fn(w), repeat, device)
         except torch.OutOfMemoryError:
+            seconds = None  # retried below, once the exception (and the frames it holds) is gone
+        if seconds is None:
             rows.append((f"(c) {label} of {size:.0e} float32, {name}", "out of device memory"))
             torch.cuda.empty_cache()
-            n, x = size // 10, w[: size // 10]
-            seconds = best_time(lambda: fn(x), repeat, device)
+            n = size // 10
+            seconds = best_time(lambda: fn(w[:n]), repeat, device)
         bandwidth = n * w.element_size() / seconds  # the input read once
         rows.append((f"(c) {label} of {n:.0e} float32, {name}",
-                     f"{seconds * 1e3:.2f} ms = {bandwidth / 1e9:.0f} GB/s = "
+                     f"{seconds * 1e3:.2f} ms = {bandwidth / 1e9:.3g} GB/s = "
                      f"{bandwidth / copy_bandwidth:.1%} of copy bandwidth{target}"))
     if device.type == "cuda":
         rows.append((f"(c) peak device memory allocated, {name}", f"{torch.cuda.max_memory_allocated(device) / 2**30:.1f} GiB"))

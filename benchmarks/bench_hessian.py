@@ -86,7 +86,8 @@ def _slq_child() -> None:
             f.write("5")  # reset VmHWM to the current resident size
         before = _status_bytes("VmRSS")
     start = time.perf_counter()
-    spectrum = hessian.stochastic_lanczos_quadrature(op.hvp, op.size, steps=steps, probes=probes, seed=0)
+    spectrum = hessian.stochastic_lanczos_quadrature(op.hvp, op.size, steps=steps, probes=probes, seed=0,
+                                                      device=device)
     _sync(device)
     seconds = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else _status_bytes("VmHWM")
