@@ -252,6 +252,9 @@ def _failure(impl, case, kwargs, verdict: Verdict) -> Failure:
 
 
 def _scalar(value) -> float:
+    """A returned real as a float: TypeError/ValueError for anything else (a string is not a number)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"a string is not a number: {value!r}")
     return float(value.item() if hasattr(value, "item") else value)
 
 
@@ -453,12 +456,17 @@ def _judge_pruning_limit(prec, case, kwargs, got):
                 diagnosis = Diagnosis("off-by-one", reason=f"{kept} is one away from the admitted ones")
     elif hasattr(got, "radius"):
         exact = float(mpmath.sqrt(mpmath.mpf(tails[kept].numerator) / tails[kept].denominator))
-        radius = _scalar(got.radius)
         budget = tol.radius_relative_budget(prec, d) * exact
-        if not abs(radius - exact) <= budget:
-            note = (f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
-                    f"{abs(radius - exact):.3e} > budget {budget:.3e}")
+        try:
+            radius = _scalar(got.radius)
+        except (TypeError, ValueError):
+            note = f"radius {got.radius!r} is not a number"
             diagnosis = Diagnosis("wrong-value")
+        else:
+            if not abs(radius - exact) <= budget:
+                note = (f"radius {radius!r} vs exact R_{kept} = {exact!r}: error "
+                        f"{abs(radius - exact):.3e} > budget {budget:.3e}")
+                diagnosis = Diagnosis("wrong-value")
     if diagnosis is None:
         return None
     ref = pruning_limit(m, s, eps)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Mutation testing of the core modules (docs/testing.md): mutmut and the planted mutants of
+# benchmarks/mutation_planted.py, each module against its own tests, at the lowest CPU
+# priority.  Not part of CI (hours on two cores).
+#
+#   bash benchmarks/mutation.sh [GROUP...]     groups (one per core module): reference.sap, oracle.checks, ... (--help)
+#   TOOL=mutmut|planted|both (default both), JOBS=mutmut workers (default 2)
+#
+# Writes .mutation/results/GROUP-TOOL.json and the table .mutation/table.md
+# (python benchmarks/mutation.py --table prints it again, --survivors lists what survived).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec nice -n 19 python benchmarks/mutation.py --tool "${TOOL:-both}" --max-children "${JOBS:-2}" "$@"
