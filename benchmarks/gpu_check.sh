@@ -95,6 +95,7 @@ bench() {
     } >>"$BENCH"
     step "benchmark: $title" "$limit" "$@"
     sed -n '/^=== benchmark: '"$title"' (limit/,/^=== benchmark: '"$title"': exit/p' "$LOG" | sed '1d;$d' >>"$BENCH"
+    printf '\nstep: %s\n' "${STEPS[${#STEPS[@]}-1]}" >>"$BENCH"
 }
 
 # ---------------------------------------------------------------- the device and the software
