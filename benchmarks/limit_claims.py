@@ -10,7 +10,7 @@ magnitudes.npy): the prediction again with ``gpu_impl.pruning_limit``, under the
 negative policy, with the weights scaled by 2..5 and the spectrum scaled by 1/4..4, at other
 eps; the actual limit by three criteria:
 
-* ``loss``       SPEC §11: the largest ratio whose one-shot training objective L <= L(w*) + eps;
+* ``loss``       contract §11: the largest ratio whose one-shot training objective L <= L(w*) + eps;
 * ``finetuned``  the same with the fine-tuned L;
 * ``accuracy``   the authors' code: the largest ratio whose one-shot test accuracy is at least
                  the dense one (theirs asks for strictly greater, undefined when no ratio beats

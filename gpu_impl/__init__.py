@@ -1,6 +1,6 @@
-"""torch implementation of sparsity measures and pruning (SPEC §3); never imports ``reference``.
+"""torch implementation of sparsity measures and pruning (contract §3); never imports ``reference``.
 
-Same names and meanings as ``reference`` (SPEC §2) on ``torch.Tensor``s, any device, batched
+Same names and meanings as ``reference`` (contract §2) on ``torch.Tensor``s, any device, batched
 over ``dim``/``mask`` where a function reduces a vector; real results are float64 tensors,
 counts int64 tensors, masks bool tensors.
 

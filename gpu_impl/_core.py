@@ -1,4 +1,4 @@
-"""Validation, batching layout and the scaled power sums shared by gpu_impl (SPEC §1, §3).
+"""Validation, batching layout and the scaled power sums shared by gpu_impl (contract §1, §3).
 
 Layout: a reduction over ``dim`` is computed on a 2-D view ``rows`` of shape (B, n): the kept
 dimensions first (flattened to B slices, in C order of the kept indices), the reduced ones last

@@ -4,7 +4,7 @@ The loss is the mean over the N samples used (the whole training set, or a fixed
 
     L(w) = (1/N) sum_{i=1}^{N} loss(model(x_i; w), y_i),
 
-where w is the chosen parameters (the prunable weights of SPEC §11) flattened in C order and
+where w is the chosen parameters (the prunable weights of contract §11) flattened in C order and
 concatenated in the order given, D entries; every other parameter and buffer is held at its
 current value.  The model is evaluated in eval mode (BatchNorm with its running statistics, no
 dropout), so L is a deterministic function of w.  An l1 term lambda ||w||_1 adds nothing to the

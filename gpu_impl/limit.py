@@ -1,4 +1,4 @@
-r"""The convex pruning limit of Zhang, Zhang, Sun, Liu (NeurIPS 2024) in torch float64 (SPEC §2).
+r"""The convex pruning limit of Zhang, Zhang, Sun, Liu (NeurIPS 2024) in torch float64 (contract §2).
 
 With m = |w*| sorted descending and R_k^2 = sum_{j>k} m_(j)^2,
 

@@ -1,4 +1,4 @@
-r"""PQ Index and Gini index on torch tensors, batched over slices (SPEC §2, §3).
+r"""PQ Index and Gini index on torch tensors, batched over slices (contract §2, §3).
 
 Both functions take a tensor ``w`` of any shape, on any device, of dtype float16, bfloat16,
 float32 or float64 (integer tensors are converted to float64, exactly below 2**53; bool and
@@ -14,7 +14,7 @@ accuracy; the power terms of float16/bfloat16/float32 inputs are formed in float
 error about 2^-24 each, so PQI is within about (1/p + 1/q) 2^-24 of the exact value of the
 given float32 numbers), those of float64 inputs in float64.
 
-ValueError (SPEC §1) for an empty tensor, a NaN/inf among the used entries (the message gives its index), p <= 0, q <= p, and a slice that has no unmasked entry
+ValueError (contract §1) for an empty tensor, a NaN/inf among the used entries (the message gives its index), p <= 0, q <= p, and a slice that has no unmasked entry
 or only zeros (PQI and Gini are undefined there; the message names the slice).
 """
 

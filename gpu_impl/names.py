@@ -1,7 +1,7 @@
 """The names gpu_impl accepts, one table each, importable without torch (the command line
 offers them as choices before torch is loaded).
 
-* ``SCOPES``    pruning groups of ``sap_masks`` / ``fixed_ratio_masks`` (SPEC §2);
+* ``SCOPES``    pruning groups of ``sap_masks`` / ``fixed_ratio_masks`` (contract §2);
 * ``MODELS``    ``experiments.models.build_model``;
 * ``DATASETS``  ``experiments.data.load_dataset``;
 * ``NEGATIVE_POLICIES``  what ``pruning_limit(negative=...)`` does with a negative eigenvalue;

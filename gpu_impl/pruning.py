@@ -1,5 +1,5 @@
 r"""PQI-bound, SAP (Algorithm 1 of Diao et al., ICLR 2023) and fixed-ratio pruning on torch
-tensors (SPEC §2, §3).
+tensors (contract §2, §3).
 
 ``pqi_bound`` and ``sap_prune_count`` are batched like ``gpu_impl.measures`` (``dim``,
 ``mask``).  ``sap_masks`` and ``fixed_ratio_masks`` prune mappings name -> tensor by scope:
@@ -75,7 +75,7 @@ def pqi_bound(w, p=0.5, q=1.0, eta_r=0, *, dim=None, mask=None) -> torch.Tensor:
 
 
 def sap_parameters(p, q, eta_r, gamma, beta) -> tuple[float, float, float, float, float]:
-    """SAP's parameters as floats ``(p, q, eta_r, gamma, beta)``, validated (SPEC §1: 0 < p < q,
+    """SAP's parameters as floats ``(p, q, eta_r, gamma, beta)``, validated (contract §1: 0 < p < q,
     eta_r >= 0, gamma > 0, beta in (0, 1], all finite)."""
     p, q = validation.p_and_q(p, q)
     return (p, q, validation.non_negative(eta_r, "eta_r"), validation.positive(gamma, "gamma"),
@@ -254,7 +254,7 @@ def fixed_ratio_masks(weights, masks, *, scope, amount=0.2) -> dict:
     smallest-magnitude unmasked entries, d_t = the group's unmasked count.  amount d_t is the
     float64 product, rounded half to even as Python's ``round(amount * d_t)`` and
     ``torch.nn.utils.prune`` do (``amount=0.3``, d_t = 5: the product is 1.5, so 2 entries go;
-    the exact reference says 1).  An all-zero group is pruned like any other (SPEC §2).  One-shot
+    the exact reference says 1).  An all-zero group is pruned like any other (contract §2).  One-shot
     ranks by the dense weights w_0, Lottery ticket by w_t: the caller passes the weights to
     rank.  Arguments and result as in ``sap_masks``; ValueError for amount outside [0, 1].
     """

@@ -1,5 +1,5 @@
 r"""SpODE / PSO (Mo, Shi, Pan, ICML 2023) on torch tensors: the pieces of one step of the
-sparsity-indexed ODE, with the names and meanings of ``reference.spode`` (SPEC §2, §10).
+sparsity-indexed ODE, with the names and meanings of ``reference.spode`` (contract §2, §10).
 
 Every function takes 1-D tensors of any real dtype on any device (the flattened soft mask m,
 the frozen weights theta, g = -grad G, e = -grad E_eps) and computes in float64: real results
@@ -17,7 +17,7 @@ F = g/||g||^2 is taken.  F is assembled as a g + b e_perp with scalars a, b on t
 synchronisation per step, as the validation needs anyway): few passes over the D entries.
 
 Validation costs no extra pass over the data: a NaN or infinite entry makes a sum the function
-computes anyway non-finite, and only then are the inputs scanned to name the entry (SPEC §1);
+computes anyway non-finite, and only then are the inputs scanned to name the entry (contract §1);
 float64 squares overflow only for |x| > 1e154, reported as such.
 
 The authors' conventions (relative radius, straight-through e, G-path overshoot, keep counts):
@@ -143,7 +143,7 @@ def kth_smallest(scores: torch.Tensor, k: int) -> torch.Tensor:
 def keep_largest(scores: torch.Tensor, keep: int) -> torch.Tensor:
     r"""A bool mask keeping the ``keep`` largest ``scores`` (a 1-D real tensor, compared as they
     are, signed): the other n - keep are pruned, smallest first and, among equal scores, the
-    earlier positions first (SPEC §1).  O(n): the threshold tau = the (n - keep)-th smallest
+    earlier positions first (contract §1).  O(n): the threshold tau = the (n - keep)-th smallest
     (``kth_smallest``); every score above tau is kept, and of the scores equal to tau the last
     ones, as many as the count still needs."""
     n = scores.numel()
@@ -195,7 +195,7 @@ def _direction(g: torch.Tensor, e: torch.Tensor, tilt2) -> tuple[float, float, t
 
 
 def spode_direction(g, e, r) -> torch.Tensor:
-    r"""The maximiser F of e^T v subject to g^T v = 1, ||v|| <= r (absolute r, SPEC §2):
+    r"""The maximiser F of e^T v subject to g^T v = 1, ||v|| <= r (absolute r, contract §2):
 
         F = g/||g||^2 + sqrt(r^2 - ||g||^-2) e_perp/||e_perp||,   e_perp = e - (g.e/||g||^2) g,
 
@@ -269,7 +269,7 @@ def update_scores(previous, m, theta, momentum=0.0) -> torch.Tensor:
 
 def final_mask(scores, density) -> torch.Tensor:
     r"""The binary mask at density rho: prune the floor((1 - rho) D) smallest scores (signed),
-    ties first in order (SPEC §1, §10); rho read exactly.  ValueError for rho outside [0, 1]."""
+    ties first in order (contract §1, §10); rho read exactly.  ValueError for rho outside [0, 1]."""
     scores = _vector(scores, "scores")
     _require_finite(scores.abs().sum(), scores=scores)
     density = Fraction(validation.in_unit_interval(density, "density", open_low=False))
@@ -283,7 +283,7 @@ MASK_SCOPES = ("global", "layer")
 
 def final_masks(scores, density, *, scope="global") -> dict:
     r"""``final_mask`` on a mapping name -> score tensor (any shapes): ``"global"`` ranks all
-    entries together (tensors in the mapping's order, C order within: SPEC §1's group order),
+    entries together (tensors in the mapping's order, C order within: contract §1's group order),
     ``"layer"`` each tensor on its own (D its size).  Returns
     name -> bool mask of the score's shape and device."""
     if scope not in MASK_SCOPES:

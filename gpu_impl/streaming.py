@@ -1,5 +1,5 @@
 r"""Measures of data seen one block at a time: exact magnitude histograms and power sums
-(SPEC §2, §3), for checkpoints larger than memory (the ``pqi`` command's fast path).
+(contract §2, §3), for checkpoints larger than memory (the ``pqi`` command's fast path).
 
 ``MagnitudeHistogram`` holds the exact multiset of magnitudes |w_i| of every block added to it:
 

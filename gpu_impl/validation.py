@@ -1,4 +1,4 @@
-"""Validation of gpu_impl's scalar parameters (SPEC §1): one home for the rules, shared by the
+"""Validation of gpu_impl's scalar parameters (contract §1): one home for the rules, shared by the
 measures, the pruning functions and the experiment configs.
 
 Each function returns the value as a Python float or raises: ``TypeError`` for a non-real value
@@ -32,7 +32,7 @@ def real_param(value, name: str) -> float:
 
 
 def p_and_q(p, q) -> tuple[float, float]:
-    """(p, q) with 0 < p < q (SPEC §1)."""
+    """(p, q) with 0 < p < q (contract §1)."""
     p_value, q_value = real_param(p, "p"), real_param(q, "q")
     if p_value <= 0:
         raise ValueError(f"p must be > 0, got p={p!r}")

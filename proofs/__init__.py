@@ -1,4 +1,4 @@
-"""sympy proof obligations for the PQI paper's theorems (SPEC §5).
+"""sympy proof obligations for the PQI paper's theorems (contract §5).
 
 ``OBLIGATIONS`` lists every obligation (lemmas, Theorem 1 and its six properties, Theorem 2's
 chain, the SAP count range, identities used elsewhere, Appendix B display by display as printed

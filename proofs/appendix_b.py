@@ -1,4 +1,4 @@
-r"""Appendix B of Diao et al. (2023), display by display, checked as printed (SPEC §5).
+r"""Appendix B of Diao et al. (2023), display by display, checked as printed (contract §5).
 
 One obligation per displayed equation or inequality of the proofs of Theorems 1 and 2 (each
 line of a chain its own obligation), and per sentence that carries a step ("we only need to

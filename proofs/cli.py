@@ -1,4 +1,4 @@
-"""``sparsity-oracle prove``: check every proof obligation with sympy (SPEC §5, §6)."""
+"""``sparsity-oracle prove``: check every proof obligation with sympy (contract §5, §6)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ class Outcome:
     counterexample: dict | None = None
 
 
-#: The PQI paper's text (SPEC §5), the ``paper`` of every ``Source`` in this package.
+#: The PQI paper's text (contract §5), the ``paper`` of every ``Source`` in this package.
 PQI_PAPER = "diao2023-pqi-sap-fulltext.txt"
 
 

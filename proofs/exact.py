@@ -1,6 +1,6 @@
 r"""The exact form of every reference sparsity measure, and exact decisions between two values.
 
-``EXACT_FORMS`` maps each name of ``reference.MEASURES`` to the measure's formula (SPEC §2) as an
+``EXACT_FORMS`` maps each name of ``reference.MEASURES`` to the measure's formula (contract §2) as an
 exact object, a function of the magnitudes c and the measure's keyword parameters (read exactly;
 the defaults are the reference function's, so they live in one place):
 

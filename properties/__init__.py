@@ -1,4 +1,4 @@
-"""Hypothesis fuzzing of the six sparsity properties D1-D4, P1, P2 (SPEC §4).
+"""Hypothesis fuzzing of the six sparsity properties D1-D4, P1, P2 (contract §4).
 
 ``check_measure(measure)`` fuzzes any callable on a vector; ``properties.strategies`` holds the
 reusable hypothesis strategies; ``properties.predicates`` states each property and how a

@@ -1,4 +1,4 @@
-"""``check_measure``: fuzz one sparsity measure against the six properties (SPEC §4)."""
+"""``check_measure``: fuzz one sparsity measure against the six properties (contract §4)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ MIN_SIZE = 2
 
 @dataclass(frozen=True)
 class PropertyResult:
-    """One property's outcome (SPEC §4).
+    """One property's outcome (contract §4).
 
     ``status``: ``"fails"`` (a decided violation; ``counterexample`` is the shrunk instance),
     ``"undecided"`` (no decided violation, but ``undecided`` cases could not be decided;

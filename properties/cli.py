@@ -1,4 +1,4 @@
-"""``sparsity-oracle properties``: fuzz sparsity measures against D1-D4, P1, P2 (SPEC §6)."""
+"""``sparsity-oracle properties``: fuzz sparsity measures against D1-D4, P1, P2 (contract §6)."""
 
 from __future__ import annotations
 

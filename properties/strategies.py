@@ -1,4 +1,4 @@
-"""Hypothesis strategies for fuzzing sparsity measures (public, SPEC §4).
+"""Hypothesis strategies for fuzzing sparsity measures (public, contract §4).
 
 Every vector strategy yields a ``list[float]`` of non-negative float64 entries, length >= 2, not
 all zero.  Floats are exact binary rationals, so a vector from here can be fed both to a float
@@ -303,7 +303,7 @@ def amounts() -> st.SearchStrategy[float]:
 
 #: Tensor shapes of a mask problem: a Linear-like matrix, a bias-like vector, a Conv-like tensor.
 MASK_SHAPES = ((3, 4), (5,), (2, 3, 2))
-#: The scopes of ``sap_masks`` / ``fixed_ratio_masks`` (SPEC §2).
+#: The scopes of ``sap_masks`` / ``fixed_ratio_masks`` (contract §2).
 MASK_SCOPES = ("global", "layer", "neuron")
 
 

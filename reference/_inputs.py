@@ -1,4 +1,4 @@
-"""Validation and exact reading of inputs (SPEC §1).
+"""Validation and exact reading of inputs (contract §1).
 
 Every reference function reads its inputs through this module, so the rules live in one place:
 

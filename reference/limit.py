@@ -1,4 +1,4 @@
-r"""The convex pruning limit of Zhang, Zhang, Sun, Liu (NeurIPS 2024), as in SPEC §2.
+r"""The convex pruning limit of Zhang, Zhang, Sun, Liu (NeurIPS 2024), as in contract §2.
 
 ``pruning_limit`` is the paper's formula: with m = |w*| sorted descending and
 R_k^2 = sum_{j>k} m_(j)^2,
@@ -7,7 +7,7 @@ R_k^2 = sum_{j>k} m_(j)^2,
 
 ``quadratic_limit`` is the exact answer the formula approximates, for a given Hessian.
 
-Inputs are read exactly (SPEC §1: a float is its binary rational).  R_k^2 is an exact rational;
+Inputs are read exactly (contract §1: a float is its binary rational).  R_k^2 is an exact rational;
 ``k >= F(k)`` is decided by ``_precision.sign`` on an interval enclosure of k - F(k), and by
 exact rational arithmetic when the enclosure cannot separate the two (k = F(k) exactly counts
 as k >= F(k)).  F(k) is non-increasing in k, so k* is found by bisection.  A float64
@@ -268,7 +268,7 @@ def quadratic_limit(weights, hessian, eps) -> int:
     r"""The exact smallest k such that some x supported on the k largest-magnitude coordinates of
     w* = ``weights`` satisfies  1/2 (x - w*)^T H (x - w*) <= eps  (H symmetric PSD, eps > 0).
 
-    Ties in |w*_i|: the earlier index is pruned first (SPEC §1), so the later one is kept.
+    Ties in |w*_i|: the earlier index is pruned first (contract §1), so the later one is kept.
     With S the kept set and T its complement, the minimum over x_S of (x - w*)^T H (x - w*) with
     x_T = 0 is the Schur complement of H_SS in the PSD form (x; 1)^T A (x; 1),
     A = [[H, -H w*], [-w*^T H, w*^T H w*]]; it is computed exactly (Fractions) by eliminating the

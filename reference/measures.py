@@ -1,7 +1,7 @@
-r"""The other sparsity measures of Hurley & Rickard (2009), as in SPEC §2.
+r"""The other sparsity measures of Hurley & Rickard (2009), as in contract §2.
 
 Every measure is oriented so that *larger = sparser*, is a function of ``c = |w|`` (read
-exactly, SPEC §1) plus keyword parameters, and takes ``dps`` (default 50): real results are
+exactly, contract §1) plus keyword parameters, and takes ``dps`` (default 50): real results are
 ``mpmath.mpf`` values with relative error below ``10**-dps``, obtained from rigorous interval
 enclosures through ``_precision.refine``.  The counts ``l0`` and ``l0_eps`` are exact Python
 ``int`` (``dps`` is validated and otherwise unused there).  These functions have no
@@ -225,7 +225,7 @@ def hoyer(w, *, dps=50):
 def pq_mean(w, *, p=0.5, q=1.0, dps=50):
     r"""pq-mean(c) = -M_p(c) / M_q(c),  M_r(c) = ((1/N) sum_j c_j^r)^(1/r),  0 < p < q.
 
-    Equals pq_index(w, p, q) - 1 (so -1 <= pq-mean < 0).  The domain is SPEC §1's 0 < p < q
+    Equals pq_index(w, p, q) - 1 (so -1 <= pq-mean < 0).  The domain is contract §1's 0 < p < q
     (``ValueError`` otherwise; power means with r <= 0 are not defined here).  All-zero:
     ``ValueError``.
     """
@@ -259,7 +259,7 @@ def l1_over_lq(w, *, q=0.5, dps=50):
     return refine(lambda bits: interval(ratio) / relative_power_sum(m, q) ** (1 / interval(q)), dps, False)
 
 
-#: name -> measure, every measure of SPEC §2's property table (default parameters as keywords).
+#: name -> measure, every measure of contract §2's property table (default parameters as keywords).
 MEASURES = {
     "l0": l0,
     "l0_eps": l0_eps,

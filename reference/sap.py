@@ -1,4 +1,4 @@
-r"""SAP (Algorithm 1 of Diao et al., ICLR 2023) and the fixed-ratio baselines (SPEC §2).
+r"""SAP (Algorithm 1 of Diao et al., ICLR 2023) and the fixed-ratio baselines (contract §2).
 
 Prune counts are exact integers.  The SAP count of a group with d unmasked entries is
 
@@ -19,14 +19,14 @@ is exact rational arithmetic.  ``floor(gamma (d - r))`` is the largest integer n
   when d (...) agrees with an integer to about 2466 digits; the count then takes d (...) as
   that integer.
 
-All parameters are read exactly (SPEC §1).  Note what that means for decimal literals:
+All parameters are read exactly (contract §1).  Note what that means for decimal literals:
 ``beta=0.9`` is the double 0.90000000000000002220..., slightly above 9/10, so
 floor(10 beta) = 9; but ``beta=0.7`` is 0.69999999999999995559..., so floor(10 beta) = 6.
 Pass ``Fraction(7, 10)`` for seven tenths exactly.  The same holds for gamma and for the
 fixed-ratio ``amount`` (``amount=0.3`` on 5 entries: 0.3 * 5 is just below 1.5, so 1 entry is
 pruned, where float arithmetic, as in torch.nn.utils.prune, rounds 1.5 to 2).
 
-Groups and ties (SPEC §1, §2): a group's order is the C-order flattening of each tensor,
+Groups and ties (contract §1, §2): a group's order is the C-order flattening of each tensor,
 tensors in the order of the ``weights`` mapping; pruning c entries removes the c smallest
 magnitudes among the group's unmasked entries, and among equal magnitudes those that come
 first in group order.
@@ -53,7 +53,7 @@ SCOPES = ("global", "layer", "neuron")
 
 @dataclass(frozen=True)
 class SapParameters:
-    """SAP's parameters, validated (SPEC §1) and read exactly."""
+    """SAP's parameters, validated (contract §1) and read exactly."""
 
     p: Fraction
     q: Fraction
@@ -166,10 +166,10 @@ def sap_prune_count(w, p=0.5, q=1.0, *, eta_r=0, gamma=1, beta=0.9) -> int:
     ``w`` = the group's unmasked weights, d = len(w) (zeros count).  The floor is exact even
     when d (...) is an integer or lies within rounding distance of one (module docstring:
     structural cases are exact, the rest is decided by interval enclosures up to 8192 bits).
-    An all-zero ``w`` prunes nothing: returns 0 (PQI is undefined there; SPEC §2 says such a
+    An all-zero ``w`` prunes nothing: returns 0 (PQI is undefined there; contract §2 says such a
     group prunes nothing).  0 <= c <= floor(d beta).  Parameters are read exactly
     (``beta=0.9`` is the double just above 9/10).  ValueError for q <= p, p <= 0,
-    eta_r < 0, gamma <= 0, beta outside (0, 1], or an invalid ``w`` (SPEC §1).
+    eta_r < 0, gamma <= 0, beta outside (0, 1], or an invalid ``w`` (contract §1).
     """
     m = _inputs.magnitudes(w)
     return _prune_count(m, sap_parameters(p, q, eta_r, gamma, beta))
@@ -233,7 +233,7 @@ def _groups(masks: list[np.ndarray], scope: str) -> Iterator[list[tuple[int, np.
 
 def smallest_positions(values, c: int) -> np.ndarray:
     """Positions (ascending) of the ``c`` smallest magnitudes |values_i| of a vector, read
-    exactly; among equal magnitudes the earlier position comes first (SPEC §1 tie order)."""
+    exactly; among equal magnitudes the earlier position comes first (contract §1 tie order)."""
     return np.sort(_smallest(_inputs.magnitudes(values, "values"), c))
 
 
@@ -245,7 +245,7 @@ def _smallest(m: _inputs.Magnitudes, c: int) -> np.ndarray:
 
 
 def pruning_groups(weights: list[np.ndarray], masks: list[np.ndarray], scope: str):
-    """Yield each non-empty pruning group of ``scope`` (SPEC §2) as ``(segments, values)``.
+    """Yield each non-empty pruning group of ``scope`` (contract §2) as ``(segments, values)``.
 
     ``weights`` and ``masks`` are lists of arrays of equal shapes (masks boolean, True = kept);
     ``segments`` lists ``(tensor position, flat C-order indices of the group's unmasked entries

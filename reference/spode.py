@@ -1,5 +1,5 @@
 r"""SpODE / PSO of Mo, Shi, Pan (ICML 2023): one step of the sparsity-indexed ODE, piece by piece,
-as functions of plain vectors (SPEC §2, §10).
+as functions of plain vectors (contract §2, §10).
 
 PSO prunes a trained network theta* (frozen) by moving a soft mask m in R^D from m_0 = 1 down
 a density index G, one explicit Euler step at a time, then keeps the weights with the largest
@@ -19,7 +19,7 @@ Conventions of the authors' code (``mzf666/sparsity-indexed-ode``, read in
 
 * **Relative radius.**  The slides bound the step by ||v|| <= r; the code's ``--r`` (default
   1.1) is relative: the absolute radius is r/||g||, so ||F|| = r/||g|| and r must be >= 1.
-  ``euler_step`` takes the code's relative r; ``spode_direction`` the absolute one (SPEC §2).
+  ``euler_step`` takes the code's relative r; ``spode_direction`` the absolute one (contract §2).
 * **Straight-through gradient.**  E_eps(m) = E(P(m) (.) theta*) has zero gradient almost
   everywhere for the hard polariser; the code uses e = -grad_u E(u (.) theta*) at u = P(m), i.e.
   -theta* (.) dL/dw at the polarised weights (entries pruned by P included, which lets them
@@ -34,7 +34,7 @@ Conventions of the authors' code (``mzf666/sparsity-indexed-ode``, read in
   ||g||^2 ||e||^2 - (g^T e)^2, which cancels; the slides' F = g/||g||^2 for collinear g, e is
   used here, and ``spode_direction`` works with e_perp (exact rationals, no cancellation).
 
-Inputs are read exactly (SPEC §1: a float is its binary rational).  Exact results are exact
+Inputs are read exactly (contract §1: a float is its binary rational).  Exact results are exact
 (``Fraction`` scores, boolean masks with exact counts); irrational ones are ``mpf`` to ``dps``
 digits, an exactly-zero component an exact 0.
 """
@@ -91,8 +91,8 @@ def spode_direction(g, e, r, *, dps=50) -> tuple:
         F = g/||g||^2 + sqrt(r^2 - ||g||^-2) e_perp/||e_perp||,   e_perp = e - (g^T e/||g||^2) g,
 
     and F = g/||g||^2 when e_perp = 0 (the slides' collinear branch: every feasible v is then
-    optimal and this is the one of least norm).  r is the absolute radius (SPEC §2); the
-    authors' code passes r_rel/||g||.  Inputs are read exactly (SPEC §1).  Returns a tuple of
+    optimal and this is the one of least norm).  r is the absolute radius (contract §2); the
+    authors' code passes r_rel/||g||.  Inputs are read exactly (contract §1).  Returns a tuple of
     ``mpf``, each component to ``dps`` digits (an exactly-zero component is an exact 0).
     ``ValueError`` for g = 0, r < 1/||g|| (the constraints are then infeasible), or g and e of
     different lengths.
@@ -159,7 +159,7 @@ def polarise(m, theta, level) -> np.ndarray:
         k = floor(level D)     (clipped at D)
 
     largest |m_i theta_i| and prunes the other D - k, among equal products the entries first in
-    order pruned first (SPEC §1).  PSO calls it with level = G(m) (``sparsity_index``), the
+    order pruned first (contract §1).  PSO calls it with level = G(m) (``sparsity_index``), the
     current density.  Returns a boolean array (True = kept).  ``ValueError`` for level < 0 or
     m, theta of different lengths.
     """
@@ -173,7 +173,7 @@ def polarise(m, theta, level) -> np.ndarray:
 
 def _keep_largest(values, keep: int) -> np.ndarray:
     """Keep the ``keep`` largest of exact ``values``: prune the others, smallest first and, among
-    equal values, the earlier position first (a stable ascending sort, SPEC §1)."""
+    equal values, the earlier position first (a stable ascending sort, contract §1)."""
     mask = np.ones(len(values), dtype=bool)
     mask[sorted(range(len(values)), key=values.__getitem__)[: len(values) - keep]] = False
     return mask
@@ -257,13 +257,13 @@ def update_scores(previous, m, theta, momentum=0) -> tuple:
 
 
 def final_mask(scores, density) -> np.ndarray:
-    r"""PSO's (and every one-shot baseline's) binary mask at the target density rho (SPEC §10):
+    r"""PSO's (and every one-shot baseline's) binary mask at the target density rho (contract §10):
     prune the
 
         c = floor((1 - rho) D)
 
     smallest scores (signed: GraSP's may be negative), among equal scores those first in order
-    (SPEC §1); D - c = ceil(rho D)
+    (contract §1); D - c = ceil(rho D)
     entries stay (one more than rho D when rho D is not an integer, and, since rho is read
     exactly, when it is: rho = 0.1 is just above 1/10, so on D = 10 entries c = floor(8.99...)
     = 8).  Returns a boolean array (True = kept).  ``ValueError`` for density outside [0, 1].

@@ -1,4 +1,4 @@
-"""``sparsity-oracle audit-run DIR --method sap|lt|oneshot [parameters]`` (SPEC §7).
+"""``sparsity-oracle audit-run DIR --method sap|lt|oneshot [parameters]`` (contract §7).
 
 Checks a pruning run made by any code: for each mask transition it recomputes the next masks
 with the reference and reports, per layer, the entries that differ and the cause
@@ -178,7 +178,7 @@ def _all_kept(weights):
 
 
 def _settings(args, saved: dict):
-    """(method, scope, parameters): options, else config.json's, else SPEC §2 defaults."""
+    """(method, scope, parameters): options, else config.json's, else contract §2 defaults."""
     from .oracle.audit import METHODS
 
     method = args.method or saved.get("method")

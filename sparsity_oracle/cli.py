@@ -1,4 +1,4 @@
-"""``sparsity-oracle`` command line (SPEC §6).
+"""``sparsity-oracle`` command line (contract §6).
 
 Each subcommand lives in the package that owns it, as a module with ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).  Those modules import

@@ -1,4 +1,4 @@
-r"""The values of the ``pqi`` report (SPEC §6), by the certified or the fast path.
+r"""The values of the ``pqi`` report (contract §6), by the certified or the fast path.
 
 Both take the selected ``weights_io.TensorEntry``s and read them one at a time; both return a
 ``Report``: one row per tensor and a global row (keys ``name``, ``shape``, ``entries``, ``pqi``,

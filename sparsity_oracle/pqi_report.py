@@ -1,4 +1,4 @@
-r"""``sparsity-oracle pqi``: PQI, Gini, PQI-bounds and SAP prune counts of a checkpoint (SPEC §6).
+r"""``sparsity-oracle pqi``: PQI, Gini, PQI-bounds and SAP prune counts of a checkpoint (contract §6).
 
     sparsity-oracle pqi PATH [--p P] [--q Q] [--scope global|layer|neuron]
                              [--eta-r E] [--gamma G] [--beta B] [--dps N]
@@ -10,7 +10,7 @@ r"""``sparsity-oracle pqi``: PQI, Gini, PQI-bounds and SAP prune counts of a che
 PATH: a folder or ``*.index.json`` of a sharded checkpoint (``save_pretrained``'s layout), or one
 ``.safetensors``, ``.pt``/``.pth``/``.bin``, ``.npz`` or ``.npy`` file (``sparsity_oracle.weights_io``);
 bfloat16, float16, float32 and float64 tensors.  Reported: the prunable tensors (floating,
-ndim >= 2, SPEC §6) whose names match an ``--include`` glob pattern (all, if none is given)
+ndim >= 2, contract §6) whose names match an ``--include`` glob pattern (all, if none is given)
 and no ``--exclude`` pattern (``fnmatch``: ``--include '*mlp*' --exclude '*embed*'``); the
 others are listed as skipped.  Every entry counts as unmasked (a file holds no masks).
 

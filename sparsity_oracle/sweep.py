@@ -1,4 +1,4 @@
-r"""``sparsity-oracle sweep``: a grid of runs of one command, on Ray (SPEC §12).
+r"""``sparsity-oracle sweep``: a grid of runs of one command, on Ray (contract §12).
 
     sparsity-oracle sweep SWEEP.toml --out DIR [--address ADDR] [--resume] [--no-progress]
 

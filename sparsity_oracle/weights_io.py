@@ -1,4 +1,4 @@
-"""Reading weight files and checkpoints for the ``pqi`` command (SPEC §6), one tensor at a time.
+"""Reading weight files and checkpoints for the ``pqi`` command (contract §6), one tensor at a time.
 
 ``open_checkpoint(PATH)`` reads headers only and returns a ``Checkpoint``: its ``entries`` (name,
 shape, dtype, file), whose data are read on demand, one tensor at a time, by
@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".bin", ".safetensors")
-#: dtypes the ``pqi`` command measures (the floating formats of SPEC §3).
+#: dtypes the ``pqi`` command measures (the floating formats of contract §3).
 PRUNABLE_DTYPES = ("bfloat16", "float16", "float32", "float64")
 #: Checkpoint nesting keys tried, in order, when a torch file has no tensor at its top level.
 NESTED_KEYS = ("state_dict", "model_state_dict", "model")
@@ -558,5 +558,5 @@ def read_ahead(entries, max_bytes: int = 2**25) -> Iterator[tuple[TensorEntry, o
 
 
 def is_prunable(entry: TensorEntry) -> bool:
-    """SPEC §6: a floating tensor (bfloat16, float16, float32, float64) with ndim >= 2."""
+    """contract §6: a floating tensor (bfloat16, float16, float32, float64) with ndim >= 2."""
     return entry.dtype in PRUNABLE_DTYPES and len(entry.shape) >= 2

@@ -1,5 +1,5 @@
 """``sparsity-oracle limit``: the pruning limit of a trained model, predicted (Zhang et al. 2024)
-and measured (SPEC §11; the steps are in ``limit_run``).
+and measured (contract §11; the steps are in ``limit_run``).
 
 Example (digits, the linear model, exact spectrum; the MLP and CNN use SLQ)::
 

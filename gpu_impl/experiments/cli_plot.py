@@ -4,7 +4,7 @@ Iterative runs (SAP, Lottery ticket, One-shot): Figure-2-style panels (Diao et a
 four against the pruning iteration t: test accuracy of the retrained weights w_t (%), weights
 kept |m_t| / total (%), PQI and Gini of w_t's unmasked weights.
 
-One-shot runs (PSO and its baselines, SPEC §10): the slides' Figure 3 at this scale, test
+One-shot runs (PSO and its baselines, contract §10): the slides' Figure 3 at this scale, test
 accuracy against the density (fraction of weights kept, log scale, sparser to the right) before
 and after fine-tuning, the dense accuracy as a dashed line; and, when PSO runs are among them,
 the entries regrown at each Euler step (``ode_{rho}.jsonl``), one line per density.
@@ -19,7 +19,7 @@ seeds where a curve has several.  Iterative and one-shot runs are not mixed in o
 weights-kept panel is linear, or logarithmic once a curve falls below 10 %, and labels each
 curve's last value.
 
-A sweep folder (``sparsity-oracle sweep --out DIR``, SPEC §12: its runs in ``DIR/runs/``)
+A sweep folder (``sparsity-oracle sweep --out DIR``, contract §12: its runs in ``DIR/runs/``)
 stands for its runs; ``plot DIR`` alone draws the sweep's figures, one per kind of run, dataset
 and model, into ``DIR/figures/`` (``plot_sweep``), as the sweep itself does when it ends.
 """

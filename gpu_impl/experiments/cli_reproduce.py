@@ -1,4 +1,4 @@
-"""``sparsity-oracle reproduce``: run a pruning experiment (SPEC §6, outputs §8 and §10).
+"""``sparsity-oracle reproduce``: run a pruning experiment (contract §6, outputs §8 and §10).
 
 Example (digits, MLP, SAP with p = 0.5, q = 1, 10 iterations of 10 epochs)::
 

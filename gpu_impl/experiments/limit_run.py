@@ -1,4 +1,4 @@
-r"""The pruning limit of a trained model against pruning it for real (SPEC §11).
+r"""The pruning limit of a trained model against pruning it for real (contract §11).
 
 1. **Train** the model (``epochs`` of SGD with Nesterov momentum, a per-batch cosine schedule,
    no weight decay by default, the authors' optional l1 term: each batch minimises mean
@@ -18,14 +18,14 @@ r"""The pruning limit of a trained model against pruning it for real (SPEC §11)
 5. The **prediction**: ``gpu_impl.pruning_limit(|w*|, spectrum, eps, negative, eta)``.
 6. **Actual pruning**: for each ratio of ``ratios`` (fractions removed), global one-shot
    magnitude pruning (``gpu_impl.fixed_ratio_masks`` with scope ``global``: round(ratio D)
-   smallest |w*| removed, ties as SPEC §1), its L, test loss and accuracies; then, with
+   smallest |w*| removed, ties as contract §1), its L, test loss and accuracies; then, with
    ``finetune_epochs`` > 0, a masked fine-tune from the pruned w* (learning rate
    ``finetune_lr``, cosine, the same lambda; batch order ``epoch_generator(seed, i + 1, e)`` for
    ratio i) and the same measurements.
 7. ``actual_removed_fraction`` = the largest ratio whose one-shot L <= loss_dense + eps (None if
    none), ``delta`` = predicted removed fraction - actual.
 
-Outputs in ``out`` (SPEC §11): ``limit.json``, ``spectrum.npz``, ``magnitudes.npy`` (float32
+Outputs in ``out`` (contract §11): ``limit.json``, ``spectrum.npz``, ``magnitudes.npy`` (float32
 |w*| in the order prunable tensors, C order within), ``actual.jsonl`` (one object per ratio,
 keys ``ACTUAL_KEYS``), ``limit.png``; plus ``config.json`` and ``dense.pt``.  Every file is
 written atomically.  ``resume`` keeps what is done: the trained ``dense.pt``, the finished
@@ -70,7 +70,7 @@ DEFAULT_RATIOS = tuple(i / 100 for i in range(100))
 ACTUAL_KEYS = ("ratio", "removed", "kept", "total", "loss", "train_accuracy", "test_loss",
                "test_accuracy", "loss_finetuned", "train_accuracy_finetuned", "test_loss_finetuned",
                "test_accuracy_finetuned", "within_eps")
-#: Keys of ``limit.json`` (SPEC §11).
+#: Keys of ``limit.json`` (contract §11).
 LIMIT_KEYS = ("kept", "total", "kept_fraction", "kept_lower", "kept_upper", "eps", "loss_dense",
               "spectrum", "negative", "actual_removed_fraction", "trace", "delta")
 

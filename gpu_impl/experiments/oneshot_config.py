@@ -1,4 +1,4 @@
-"""The settings of a one-shot run (SPEC §10), importable without torch: the command line reads
+"""The settings of a one-shot run (contract §10), importable without torch: the command line reads
 the defaults from here before torch is loaded.  ``oneshot_runner.run_oneshot`` runs it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one-shot protocol of SPEC §10: PSO (SpODE) and the one-shot baselines.
+"""The one-shot protocol of contract §10: PSO (SpODE) and the one-shot baselines.
 
 1. Dense model: trained for ``epochs`` from the seeded initialisation with the iterative runs'
    recipe and batch order (so it equals their w_0), or loaded from ``init`` (a state_dict file,
@@ -15,7 +15,7 @@
    d. written: ``OUT/masks_{rho}.pt`` (bool masks by name), for PSO ``OUT/ode_{rho}.jsonl``
       (one line per Euler step), then rho's line of ``OUT/results.jsonl``.
 
-A results line (SPEC §10): ``method``, ``model``, ``dataset``, ``scope``, ``seed``, ``density``,
+A results line (contract §10): ``method``, ``model``, ``dataset``, ``scope``, ``seed``, ``density``,
 ``epochs``, ``finetune_epochs``, ``finetune_lr``, the method's own settings (PSO: ``ode_steps``,
 ``radius``, ``ode_index``, ``ode_schedule``), ``kept``, ``total``, ``kept_fraction``,
 ``accuracy_dense``, ``loss_dense``, ``accuracy_pruned``, ``loss_pruned``, ``accuracy_finetuned``,

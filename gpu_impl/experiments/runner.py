@@ -10,7 +10,7 @@ For t = 0 .. T-1, with m_0 = all kept and w_init the seeded initialisation:
    t = 0, m_t, the model, the data and the loss);
 4. log one line of ``OUT/results.jsonl`` and write ``OUT/checkpoints/iter_{t}.pt``.
 
-Logged per iteration (SPEC §8): ``kept`` = |m_t| (so iteration 0 has kept_fraction 1),
+Logged per iteration (contract §8): ``kept`` = |m_t| (so iteration 0 has kept_fraction 1),
 ``pruned_count`` = |m_t| - |m_{t+1}|, ``accuracy_retrained`` = test accuracy of w_t,
 ``accuracy_pruned`` = test accuracy of w_t ⊙ m_{t+1} (pruned without retraining; BatchNorm
 statistics as trained), ``pqi`` (I_{p,q} with the run's p, q, also for the baselines) and

@@ -16,7 +16,7 @@ CPU generator seeded with (seed, t, e) (``epoch_generator``), so an iteration re
 whether it runs in one process or after ``--resume``; there is no other randomness in
 training (no dropout, no augmentation).
 
-``l1`` (the pruning-limit experiment, SPEC §11) adds lambda sum |theta| to each batch's loss.
+``l1`` (the pruning-limit experiment, contract §11) adds lambda sum |theta| to each batch's loss.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def accuracy(model, x, y, *, batch_size=1000, parameters=None) -> float:
     return evaluate(model, x, y, batch_size=batch_size, parameters=parameters)[1]
 
 
-# --- the one-shot protocol (SPEC §10): generators, fine-tuning, BatchNorm re-estimation -------
+# --- the one-shot protocol (contract §10): generators, fine-tuning, BatchNorm re-estimation -------
 
 #: Streams of ``oneshot_generator``: the method's own randomness, its mini-batches, fine-tuning.
 PRUNE_STREAM, BATCH_STREAM, FINETUNE_STREAM = 0, 1, 2

@@ -1,4 +1,4 @@
-"""The claims ledger (SPEC §9): every checkable claim of the papers in ``../shared/papers/``.
+"""The claims ledger (contract §9): every checkable claim of the papers in ``../shared/papers/``.
 
 The data lives in one TOML file per paper file, named after the paper file's stem
 (``diao2023-pqi-sap-fulltext.toml`` for ``diao2023-pqi-sap-fulltext.txt``), shipped as package

@@ -1,4 +1,4 @@
-"""``sparsity-oracle claims [--json | --errata]``: the claims ledger (SPEC §9)."""
+"""``sparsity-oracle claims [--json | --errata]``: the claims ledger (contract §9)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-#: The verdicts of SPEC §9.
+#: The verdicts of contract §9.
 VERDICTS = ("proved", "refuted", "reproduced", "not reproduced", "open")
 
 #: The paper files of ``../shared/papers/`` the ledger covers, in the order it lists them.
@@ -34,7 +34,7 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True)
 class Claim:
-    """One entry of the ledger (SPEC §9); ``evidence()`` is its JSON evidence object."""
+    """One entry of the ledger (contract §9); ``evidence()`` is its JSON evidence object."""
 
     id: str
     paper: str

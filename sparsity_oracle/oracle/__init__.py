@@ -1,4 +1,4 @@
-"""The oracle: differential checking of any implementation against ``reference`` (SPEC §7).
+"""The oracle: differential checking of any implementation against ``reference`` (contract §7).
 
 * ``adapters``: selecting an implementation (``MODULE[:ATTR]``), its declared capabilities,
   and the gpu_impl adapter;

@@ -1,12 +1,12 @@
 """Implementations under test: loading ``MODULE[:ATTR]`` and the in-repo gpu_impl adapter.
 
-An implementation is a module or object with any subset of ``FUNCTIONS`` (SPEC §7), fed numpy
+An implementation is a module or object with any subset of ``FUNCTIONS`` (contract §7), fed numpy
 arrays and returning floats, ints or numpy arrays; ``DTYPE`` ("float64" by default, or
 "float32"; the gpu_impl adapter also takes "float16"/"bfloat16") says in which precision it is
-fed and judged.  The oracle calls the functions with the parameter names of SPEC §7 as
-keywords (``pq_index(w, p=..., q=...)``), so both the SPEC §2 and §7 signatures work.
+fed and judged.  The oracle calls the functions with the parameter names of contract §7 as
+keywords (``pq_index(w, p=..., q=...)``), so both the contract §2 and §7 signatures work.
 
-Capabilities (SPEC §7), optional attributes of the implementation; a case outside them is
+Capabilities (contract §7), optional attributes of the implementation; a case outside them is
 skipped with the reason (a skip is reported, never counted as a pass):
 
 * ``SCOPES``: the mask scopes it supports, a subset of ("global", "layer", "neuron");
@@ -52,7 +52,7 @@ def selected_specs(explicit) -> list[str]:
     return [s.strip() for s in specs if s.strip()] or [DEFAULT_IMPL]
 
 
-#: The mask scopes of SPEC §2 (the default ``SCOPES`` of an implementation).
+#: The mask scopes of contract §2 (the default ``SCOPES`` of an implementation).
 ALL_SCOPES = ("global", "layer", "neuron")
 
 

@@ -1,4 +1,4 @@
-"""Auditing a recorded pruning run: each mask transition against the reference (SPEC §7).
+"""Auditing a recorded pruning run: each mask transition against the reference (contract §7).
 
 A transition t -> t+1 is (w_t, m_t, m_{t+1}) as the run recorded it: the weights it ranked,
 the masks before the step and the masks after.  The reference recomputes m_{t+1}
@@ -20,7 +20,7 @@ from .causes import Diagnosis
 from .masks import judge_masks
 from .tolerances import Precision
 
-#: method -> (reference function, parameters with SPEC §2 defaults, ranks the dense weights w_0)
+#: method -> (reference function, parameters with contract §2 defaults, ranks the dense weights w_0)
 METHODS = {
     "sap": ("sap_masks", {"p": 0.5, "q": 1.0, "eta_r": 0.0, "gamma": 1.0, "beta": 0.9}, False),
     "lt": ("fixed_ratio_masks", {"amount": 0.2}, False),

@@ -160,7 +160,7 @@ def realistic_vectors() -> tuple:
     return tuple(out)
 
 
-#: Invalid calls every implementation must reject with ValueError (SPEC §1).
+#: Invalid calls every implementation must reject with ValueError (contract §1).
 INVALID = (
     ("pq_index", {"w": _v([]), "p": 0.5, "q": 1.0}, "empty vector"),
     ("pq_index", {"w": _v([1.0, math.nan]), "p": 0.5, "q": 1.0}, "NaN entry"),
@@ -276,7 +276,7 @@ def _hard_cases(function: str) -> tuple[Case, ...]:
 
 
 def hard_cases(function: str) -> list[Case]:
-    """The fixed hard cases of ``function`` (SPEC §7 name), invalid calls included."""
+    """The fixed hard cases of ``function`` (contract §7 name), invalid calls included."""
     return list(_hard_cases(function))
 
 

@@ -1,10 +1,10 @@
-r"""Why a check failed: the causes of SPEC §7 and the known conventions.
+r"""Why a check failed: the causes of contract §7 and the known conventions.
 
 Every ``Failure`` carries one cause.  The checks decide it in this order (the first that
 applies), recomputing the reference under each candidate explanation:
 
 ``crash``          the implementation raised something other than ValueError on a valid input;
-``invalid-input``  the contract says ValueError (SPEC §1) and it returned, or raised another
+``invalid-input``  the contract says ValueError (contract §1) and it returned, or raised another
                    exception; or it raised ValueError on a valid input;
 ``convention``     the result is what the reference gives under a named variant
                    (``CONVENTIONS``; e.g. the sample Gini N/(N-1), ceil for floor, ties at
@@ -34,7 +34,7 @@ import numpy as np
 
 from .tolerances import Precision
 
-#: The causes, in report order (SPEC §7).
+#: The causes, in report order (contract §7).
 CAUSES = ("invalid-input", "convention", "overflow", "underflow", "cancellation", "off-by-one",
           "wrong-value", "crash")
 
@@ -42,7 +42,7 @@ CAUSES = ("invalid-input", "convention", "overflow", "underflow", "cancellation"
 CONVENTIONS = {
     "tie-order": (("sap_masks", "fixed_ratio_masks"),
                   "prunes the right number of entries and the right magnitudes, but picks other entries "
-                  "among equal magnitudes than the first in group order (SPEC §1); e.g. torch.topk"),
+                  "among equal magnitudes than the first in group order (contract §1); e.g. torch.topk"),
     "ties-kept": (("sap_masks", "fixed_ratio_masks"),
                   "keeps every entry equal to the smallest kept magnitude (prunes |w| < threshold), so "
                   "ties at the threshold prune fewer than c"),

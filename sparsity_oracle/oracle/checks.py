@@ -413,7 +413,7 @@ def _judge_masks(prec, case, kwargs, got):
 
 def _limit_f(values: np.ndarray, spectrum: np.ndarray, eps: float, negative: str = "abs"):
     """k -> F(k) at 30 digits (error far below any float budget); negative eigenvalues as |lambda|
-    (SPEC: "abs") or 0 ("zero")."""
+    (contract: "abs") or 0 ("zero")."""
     tails = removed_squares(values)
     lams = [mpmath.mpf(abs(float(x)) if negative == "abs" else max(float(x), 0.0)) for x in spectrum]
 
@@ -489,7 +489,7 @@ JUDGES = {
 
 
 def _reference_rejects(case: Case, kwargs: dict) -> bool:
-    """Whether the reference rejects the call with ValueError (SPEC §1), evaluating only what
+    """Whether the reference rejects the call with ValueError (contract §1), evaluating only what
     decides it: the (cached) value for real results, the parameters and inputs otherwise."""
     from sparsity_oracle import reference
 
@@ -545,7 +545,7 @@ def check(impl, case: Case) -> Failure | None:
         except Exception as other:  # noqa: BLE001 - any other outcome is the failure being reported
             got = f"raised {type(other).__name__}: {other}"
         return _failure(impl, case, kwargs, Verdict(
-            (Diagnosis("invalid-input", reason="an invalid input must raise ValueError (SPEC §1)"),),
+            (Diagnosis("invalid-input", reason="an invalid input must raise ValueError (contract §1)"),),
             "raises ValueError", got))
     try:
         got = function(**_feed(kwargs, impl.dtype))

@@ -1,5 +1,5 @@
 """``sparsity-oracle verify [--quick | --thorough] [--impl MODULE[:ATTR]]... [--only SECTION]...
-[--accept CONVENTION]... [--json] [--case ID]...`` (SPEC §6, §7).
+[--accept CONVENTION]... [--json] [--case ID]...`` (contract §6, §7).
 
 Three sections, one summary, exit status 1 if any case fails:
 

@@ -1,4 +1,4 @@
-"""Reports of differential checks: grouped text and machine-readable JSON (SPEC §7).
+"""Reports of differential checks: grouped text and machine-readable JSON (contract §7).
 
 Text (``text_lines``): one line per (implementation, function) with the case counts; under a
 failing line, one block per cause (with its conventions) giving the count and the first

@@ -9,7 +9,7 @@ number of the computation, computed from the input at hand.  ``SAFETY`` = 4 abso
 small per-operation constants (1-2 ulp ``pow``/``log``/``exp``) that the derivations below
 count only roughly.
 
-Precisions (SPEC §3: accumulation in at least float32, float64 for float64 input)::
+Precisions (contract §3: accumulation in at least float32, float64 for float64 input)::
 
     dtype      u (accumulation)   u_out (result)
     float64    2**-53             2**-53
@@ -74,7 +74,7 @@ c/(y + c) <= 1), each term costs 3 roundings and the sum A(D):
     |R_impl - R| / R <= SAFETY u (D/2 + 2) + u_out       (the radius, a square root).
 
 Exact results: counts and masks.
-    A count is an exact integer (SPEC §2); an implementation computes it from a real y through
+    A count is an exact integer (contract §2); an implementation computes it from a real y through
     rounding, so the oracle admits exactly the integers the implementation could reach from a y'
     within its error budget of y:
     * SAP: y = min(gamma (d - r), d beta), c = floor(y).  With the certified enclosure [lo, hi] of
@@ -92,12 +92,12 @@ Exact results: counts and masks.
       min{k : k >= (1 - rho_F) F(k)} and min{k : k >= (1 + rho_F) F(k)}.
     Masks must match *exactly*: in every group the number of newly pruned entries must be an
     admitted count c, and the pruned set must be exactly the reference's choice for that c (the
-    c smallest unmasked magnitudes, ties first in group order, SPEC §1), with every
+    c smallest unmasked magnitudes, ties first in group order, contract §1), with every
     already-pruned entry still pruned.  Magnitude comparisons are exact in any binary format, so
     there is no tolerance on which entries go.
 
 Diagnosing a failure (``diagnosis``; these bounds never widen what passes).
-    * Range.  The accumulation format (float64 for float64 input, float32 otherwise: SPEC §3)
+    * Range.  The accumulation format (float64 for float64 input, float32 otherwise: contract §3)
       holds magnitudes up to ``Precision.largest`` and normal numbers down to
       ``Precision.smallest_normal``.  An unscaled evaluation overflows when a power sum
       S_t = sum |w_i|^t, a norm S_t^{1/t} (or, for the Gini, N sum |w_i|) exceeds ``largest``;

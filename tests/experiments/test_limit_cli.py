@@ -1,4 +1,4 @@
-"""``sparsity-oracle limit`` end to end on tiny runs (digits, linear model): SPEC §11's files and
+"""``sparsity-oracle limit`` end to end on tiny runs (digits, linear model): contract §11's files and
 keys, the prediction recomputed from the written files (gpu_impl and the exact reference), the
 actual limit recomputed from actual.jsonl, ``--init``, ``--resume`` after interruptions (same
 files as an uninterrupted run), one-line errors."""

@@ -1,9 +1,9 @@
-"""The one-shot protocol (SPEC §10): PSO and the baselines end to end on tiny settings.
+"""The one-shot protocol (contract §10): PSO and the baselines end to end on tiny settings.
 
 * PSO's loop (``methods.spode.prune``) against the reference's pieces composed step by step on a
   toy regression, masks and regrowth exact;
 * a real PSO run's logged G values against the l2 G-path identity of the notes;
-* outputs exactly as SPEC §10, ``--resume`` after an interruption = an uninterrupted run;
+* outputs exactly as contract §10, ``--resume`` after an interruption = an uninterrupted run;
 * the baselines against independent code: ``mag`` vs torch.nn.utils.prune, SNIP vs autograd on
   mask variables, GraSP's Hg vs torch.autograd.functional.hvp, SynFlow on a linear model vs
   magnitude (its scores are then |theta|);

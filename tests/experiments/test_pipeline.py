@@ -1,4 +1,4 @@
-"""End-to-end checks of the pruning experiments against ``reference`` (SPEC §2, §8).
+"""End-to-end checks of the pruning experiments against ``reference`` (contract §2, §8).
 
 Tiny runs (digits, MLP, T = 3, E = 1) of every method and scope; from the checkpoints, every
 mask transition must equal the reference's exactly, and every logged PQI / Gini must agree
@@ -157,7 +157,7 @@ def test_resume_after_interruption_gives_identical_results(tmp_path):
 
 @pytest.mark.parametrize("scope", ["global", "layer"])
 def test_sap_step_count_exact_for_a_large_float32_group(scope):
-    """The SAP step of the runner prunes SPEC §2's exact count on float32 weights: on this
+    """The SAP step of the runner prunes contract §2's exact count on float32 weights: on this
     vector (2^18 float32 entries) gpu_impl's SAP count once used float32 power-sum terms and
     gave 40095, the exact count being 40096 (seen in the digits CNN runs, where it changed the
     masks of SAP (p=0.5, q=1) by one weight: docs/reproduction.md)."""

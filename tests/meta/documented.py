@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
-#: unit roundoff of the accumulation (at least float32, SPEC §3) and of the result; the smallest subnormal
+#: unit roundoff of the accumulation (at least float32, contract §3) and of the result; the smallest subnormal
 U = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-24, "bfloat16": 2.0**-24}
 U_OUT = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 TINY = {"float64": 2.0**-1074, "float32": 2.0**-149, "float16": 2.0**-24, "bfloat16": 2.0**-133}

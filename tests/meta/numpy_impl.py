@@ -1,4 +1,4 @@
-"""A careful numpy implementation of the oracle interface (SPEC §7), with one hook per
+"""A careful numpy implementation of the oracle interface (contract §7), with one hook per
 decision that a mutant (``test_mutants``) overrides.  The oracle must accept it as is."""
 
 from __future__ import annotations

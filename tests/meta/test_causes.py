@@ -1,4 +1,4 @@
-"""Every cause of SPEC §7, each shown by an implementation with exactly that defect or convention
+"""Every cause of contract §7, each shown by an implementation with exactly that defect or convention
 (``meta.defects``): the oracle rejects it and names that cause (and convention) for every
 failing case, and nothing else."""
 

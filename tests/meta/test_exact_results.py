@@ -153,7 +153,7 @@ def test_fixed_ratio_counts_admitted(amount, d, admitted64, admitted32):
     weights = {"w": np.arange(1.0, d + 1)}
     case = Case("fixed_ratio_masks", {"weights": weights, "masks": {"w": np.ones(d, dtype=bool)},
                                       "scope": "layer", "amount": amount}, f"amount {amount}, d {d}")
-    for dtype in DTYPES:  # float16 and bfloat16 accumulate in float32 (SPEC §3): its product is admitted
+    for dtype in DTYPES:  # float16 and bfloat16 accumulate in float32 (contract §3): its product is admitted
         admitted = admitted64 if dtype == "float64" else admitted32
         for how in (_exact, _float64, _float32, lambda a, n: _exact(a, n) + 1, lambda a, n: _exact(a, n) - 1):
             count = how(amount, d)

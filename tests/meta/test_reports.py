@@ -207,7 +207,7 @@ def test_invalid_input_must_raise_value_error():
     invalid = Case("pq_index", {"w": np.array([0.0, 0.0]), "p": 0.5, "q": 1.0}, "all zero")
     assert check(Answers(ValueError("undefined")), invalid) is None
     returned = check(Answers(0.0), invalid)
-    assert returned.reason == "an invalid input must raise ValueError (SPEC §1)" and returned.returned == "0.0"
+    assert returned.reason == "an invalid input must raise ValueError (contract §1)" and returned.returned == "0.0"
     assert returned.cause == "invalid-input"
     wrong = check(Answers(ZeroDivisionError("division by zero")), invalid)
     assert wrong.returned == "raised ZeroDivisionError: division by zero"

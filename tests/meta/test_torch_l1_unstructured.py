@@ -2,7 +2,7 @@
 
 Observed (docs/oracle.md): the counts agree (torch rounds the float product amount * d, which
 the oracle admits), and the choice among entries of equal magnitude does not: torch selects
-with ``topk``, whose tie order is unspecified, while SPEC §1 prunes ties first in group order.
+with ``topk``, whose tie order is unspecified, while contract §1 prunes ties first in group order.
 The oracle names that difference: cause ``convention``, ``tie-order``, and nothing else.
 """
 
@@ -35,7 +35,7 @@ def test_distinct_magnitudes_agree():
 def test_only_the_tie_order_differs():
     report = run_checks(IMPL, functions=("fixed_ratio_masks",), generated=25)
     function = report.functions["fixed_ratio_masks"]
-    assert report.failures, "torch's tie order now matches SPEC §1: update docs/oracle.md"
+    assert report.failures, "torch's tie order now matches contract §1: update docs/oracle.md"
     assert {(f.cause, f.conventions) for f in report.failures} == {("convention", ("tie-order",))}
     assert set(function.skip_reasons) == {"scope 'global' not in SCOPES ('layer',)",
                                           "scope 'neuron' not in SCOPES ('layer',)"}

@@ -1,4 +1,4 @@
-"""``torch.nn.utils.prune.l1_unstructured`` as a layer-scope fixed-ratio pruner (SPEC §7 interface)."""
+"""``torch.nn.utils.prune.l1_unstructured`` as a layer-scope fixed-ratio pruner (contract §7 interface)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The import structure of the package (SPEC, top section), read from the source with ``ast``:
+"""The import structure of the package (docs/contract.md, "Packaging and layers"), read from the source with ``ast``:
 
 * layers, ground up: reference -> proofs -> properties -> oracle -> the root modules (command
   line); gpu_impl beside reference.  A module imports only its own part and the parts its part

@@ -44,7 +44,7 @@ def test_markdown_output_names_obligations_and_counterexamples(capsys):
 
 
 def test_json_an_equality_is_never_holds(capsys):
-    """SPEC §4: neg_l1 is unchanged by appending a zero; the exact form proves the equality, so
+    """contract §4: neg_l1 is unchanged by appending a zero; the exact form proves the equality, so
     P2 is "holds": false with the proof in the counterexample."""
     args = ["properties", "--measure", "neg_l1", "--max-examples", "10", "--max-size", "6", "--json"]
     assert main(args) == 0

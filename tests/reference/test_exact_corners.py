@@ -17,7 +17,7 @@ THIRD, TENTH = Fraction(1, 3), Fraction(1, 10)
 
 @pytest.mark.parametrize("c, expected", [(0, []), (2, [1, 2]), (3, [1, 2, 4]), (4, [0, 1, 2, 4]), (5, [0, 1, 2, 3, 4])])
 def test_ties_first_in_order_on_the_exact_path(c, expected):
-    """1/3 and 1/10 are not doubles: the selection runs on Fractions, with the tie order of SPEC §1."""
+    """1/3 and 1/10 are not doubles: the selection runs on Fractions, with the tie order of contract §1."""
     values = [THIRD, -TENTH, TENTH, -THIRD, TENTH, 1]
     assert smallest_positions(values, c).tolist() == expected
     as_doubles = [0.375, -0.125, 0.125, -0.375, 0.125, 1.0]  # the same order, exact as float64

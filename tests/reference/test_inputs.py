@@ -1,4 +1,4 @@
-"""SPEC §1: accepted vector types, and every invalid input raising with a named argument."""
+"""contract §1: accepted vector types, and every invalid input raising with a named argument."""
 
 from fractions import Fraction
 

@@ -29,7 +29,7 @@ def _mpf(x):
 
 
 def straight_pqi(w, p, q, prec):
-    """SPEC's I_{p,q} evaluated straight in mpmath at ``prec`` bits (mpmath's powers keep about
+    """The contract's I_{p,q} evaluated straight in mpmath at ``prec`` bits (mpmath's powers keep about
     ``prec`` bits whatever the size of the exponent)."""
     with mpmath.workprec(prec):
         c = [abs(_mpf(v)) for v in w if v]

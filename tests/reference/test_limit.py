@@ -1,4 +1,4 @@
-"""The convex pruning limit and its exact quadratic counterpart (SPEC §2, reference.limit)."""
+"""The convex pruning limit and its exact quadratic counterpart (contract §2, reference.limit)."""
 
 from collections import Counter
 from fractions import Fraction

@@ -1,4 +1,4 @@
-"""The sparsity measures of Hurley & Rickard (SPEC §2, reference.measures)."""
+"""The sparsity measures of Hurley & Rickard (contract §2, reference.measures)."""
 
 import math
 from fractions import Fraction
@@ -44,7 +44,7 @@ def _power_mean(c, r):
     return (mpmath.fsum(x**r for x in c) / len(c)) ** (1 / mpmath.mpf(r))
 
 
-#: name -> (keyword parameters, the SPEC §2 formula on c = |w| evaluated straight in mpmath)
+#: name -> (keyword parameters, the contract §2 formula on c = |w| evaluated straight in mpmath)
 BRUTE = {
     "l0": ({}, lambda c: sum(1 for x in c if x == 0)),
     "l0_eps": ({"eps": 0.5}, lambda c: sum(1 for x in c if x <= 0.5)),

@@ -1,5 +1,5 @@
 """Every error of the reference's pruning and limit functions names the argument and the value
-(SPEC §1): the whole message, so that a message naming the wrong argument fails here."""
+(contract §1): the whole message, so that a message naming the wrong argument fails here."""
 
 from __future__ import annotations
 

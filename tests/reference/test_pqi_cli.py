@@ -1,4 +1,4 @@
-"""The ``pqi`` subcommand (SPEC §6) on real files, against the reference functions."""
+"""The ``pqi`` subcommand (contract §6) on real files, against the reference functions."""
 
 import json
 import shutil

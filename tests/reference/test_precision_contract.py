@@ -1,4 +1,4 @@
-"""SPEC §2 precision contract of the scalar reference functions: dps digits, certified
+"""contract §2 precision contract of the scalar reference functions: dps digits, certified
 enclosures that contain the value recomputed at three times the digits, mp.dps untouched."""
 
 from fractions import Fraction

@@ -1,4 +1,4 @@
-"""SAP prune counts (exact floors) and the SAP / fixed-ratio masks (SPEC §2)."""
+"""SAP prune counts (exact floors) and the SAP / fixed-ratio masks (contract §2)."""
 
 from fractions import Fraction
 

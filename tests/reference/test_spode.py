@@ -1,4 +1,4 @@
-"""The SpODE one-step direction (SPEC §2, reference.spode)."""
+"""The SpODE one-step direction (contract §2, reference.spode)."""
 
 from fractions import Fraction
 

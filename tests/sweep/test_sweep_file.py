@@ -1,4 +1,4 @@
-"""The sweep without Ray (SPEC §12): the file, run names and arguments, the run states (one
+"""The sweep without Ray (contract §12): the file, run names and arguments, the run states (one
 attempt executed in this process), summary.csv, the plot of a sweep folder, the errors."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sweeps on a local Ray (2 CPUs): nothing lost, nothing redone (SPEC §12, issue 16).
+"""Sweeps on a local Ray (2 CPUs): nothing lost, nothing redone (contract §12, issue 16).
 
 The same 4 tiny reproduce runs (MLP on digits, 5 iterations of 2 epochs; SAP and Lottery
 ticket x 2 seeds) three ways:

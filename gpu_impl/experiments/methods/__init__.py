@@ -6,8 +6,8 @@ holds what the command line, the config check and the plots need without torch: 
 settings shown in plot legends, ``implementation`` = ``"module:object"``, and
 
 * ``protocol``: how ``reproduce`` runs it (``PROTOCOLS``):
-  ``"iterative"`` (SPEC §8: train, prune a step, rewind, T times; ``runner``) or
-  ``"one-shot"`` (SPEC §10: train dense once, prune once to each target density, fine-tune;
+  ``"iterative"`` (contract §8: train, prune a step, rewind, T times; ``runner``) or
+  ``"one-shot"`` (contract §10: train dense once, prune once to each target density, fine-tune;
   ``oneshot_runner``);
 * ``scopes``: the ``--scope`` values it supports;
 * ``options``: its own settings beyond its protocol's (``PROTOCOL_OPTIONS``), e.g. PSO's

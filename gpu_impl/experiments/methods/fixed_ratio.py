@@ -1,5 +1,5 @@
 """The fixed-ratio baselines: in each group prune round(amount d_t) of the smallest-magnitude
-unmasked weights (``fixed_ratio_masks``, SPEC §2), ranked by
+unmasked weights (``fixed_ratio_masks``, contract §2), ranked by
 
 * ``LOTTERY_TICKET``  the retrained weights w_t;
 * ``ONE_SHOT``        the dense weights w_0 trained at t = 0 (at t = 0 the two coincide).

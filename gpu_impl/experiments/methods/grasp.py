@@ -1,4 +1,4 @@
-r"""GraSP (Wang et al., 2020; one-shot, SPEC §10): gradient-signal preservation.  With
+r"""GraSP (Wang et al., 2020; one-shot, contract §10): gradient-signal preservation.  With
 g = sum over one epoch of grad L(theta; logits/T) (T = 200, no graph) and H the Hessian of the
 same loss, GraSP's score is S = -theta (.) H g and it removes the weights with the LARGEST S.
 Equivalently (the SynFlow code the SpODE authors use) it keeps the largest theta (.) H g: that is

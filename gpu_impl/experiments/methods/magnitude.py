@@ -1,4 +1,4 @@
-"""Magnitude pruning (one-shot, SPEC §10): keep the largest |theta| of the dense weights, over all
+"""Magnitude pruning (one-shot, contract §10): keep the largest |theta| of the dense weights, over all
 prunable tensors (``--scope global``) or within each (``layer``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Random pruning (one-shot, SPEC §10): scores uniform on [0, 1) from the density's own generator
+"""Random pruning (one-shot, contract §10): scores uniform on [0, 1) from the density's own generator
 (tensors in module order, C order within), so every subset of the kept size is equally likely;
 global or per-layer."""
 

@@ -1,6 +1,6 @@
 """SAP (Algorithm 1 of Diao et al., ICLR 2023): m_{t+1} = ``sap_masks(w_t, m_t, scope, p, q,
 eta_r, gamma, beta)``: in each group prune c_t = floor(d_t min(gamma (1 - r_t/d_t), beta)) of
-the smallest-magnitude unmasked weights, r_t the PQI-bound (SPEC §2)."""
+the smallest-magnitude unmasked weights, r_t the PQI-bound (contract §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""SNIP (Lee et al., 2019; one-shot, SPEC §10): keep the largest
+r"""SNIP (Lee et al., 2019; one-shot, contract §10): keep the largest
 
     |theta (.) dL/dtheta| = |dL/dc| at c = 1 for the weights c (.) theta,
 

@@ -1,4 +1,4 @@
-r"""PSO, pruning by the sparsity-indexed ODE (SpODE, Mo, Shi, Pan, ICML 2023; one-shot, SPEC §10).
+r"""PSO, pruning by the sparsity-indexed ODE (SpODE, Mo, Shi, Pan, ICML 2023; one-shot, contract §10).
 
 A soft mask m over all prunable weights (one global vector, module order, C order within) starts
 at m_0 = 1 with theta* = the dense weights frozen, and takes N = ``ode_steps`` explicit Euler

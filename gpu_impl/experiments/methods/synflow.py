@@ -1,4 +1,4 @@
-r"""SynFlow (Tanaka et al., 2020; one-shot, SPEC §10), iterative and data-free.  The network is
+r"""SynFlow (Tanaka et al., 2020; one-shot, contract §10), iterative and data-free.  The network is
 linearised: every parameter and buffer replaced by its absolute value, float64, eval mode.
 Over ``ROUNDS`` rounds k = 1..R with the exponential schedule density_k = rho^{k/R}:
 
