@@ -3,13 +3,18 @@
 (a) PQI of a float32 vector on the CPU: ``gpu_impl.pq_index`` vs the formula as the paper's public
     code writes it (two ``torch.linalg.norm`` calls and powers), speed ratio and accuracy against
     float64; then both at p = 0.1 on large magnitudes, where the paper formula overflows.
-(b) Neuron-wise PQI + SAP counts of every prunable layer of ResNet-18-shaped weights (~11M):
-    one batched call per layer vs a Python loop over neurons.
-(c) CUDA only: PQI of ``--gpu-size`` float32 entries, as a fraction of the measured device copy
-    bandwidth (counting the input's bytes read once).
+(b) Neuron-wise PQI + SAP counts of every prunable layer of ResNet-18-shaped weights (~11M) on
+    ``--device``: one batched call per layer vs a Python loop over neurons.
+(c) PQI and Gini of ``--gpu-size`` float32 entries on ``--device``, each as a fraction of the
+    measured copy bandwidth of that device (the measure counted as reading its input once; the
+    copy as reading and writing it).  Gini sorts, so it is not expected to reach the PQI's
+    fraction; where it runs out of device memory the row says so and it is timed on a tenth.
 
-Usage: python benchmarks/bench_gpu_measures.py [--size 10000000] [--repeat 5] [--threads N]
-       [--gpu-size 1000000000] [--quick]
+On CUDA every time is taken with CUDA events around the call (after a warm-up), on the CPU with
+``time.perf_counter``; the best of ``--repeat``.  Every table row names the device.
+
+Usage: python benchmarks/bench_gpu_measures.py [--device auto|cpu|cuda] [--size 10000000]
+       [--repeat 5] [--threads N] [--gpu-size 1000000000] [--quick]
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sparsity_oracle.gpu_impl import pq_index, sap_prune_count  # noqa: E402
+from sparsity_oracle.gpu_impl import gini, pq_index, sap_prune_count  # noqa: E402
 
 
 def paper_pq_index(w: torch.Tensor, p: float = 0.5, q: float = 1.0) -> torch.Tensor:
@@ -34,19 +39,30 @@ def paper_pq_index(w: torch.Tensor, p: float = 0.5, q: float = 1.0) -> torch.Ten
     return 1 - d ** (1 / q - 1 / p) * torch.linalg.norm(w, p) / torch.linalg.norm(w, q)
 
 
-def best_time(fn, repeat: int, device: str = "cpu") -> float:
-    """Best wall time of ``repeat`` calls (after one warm-up), in seconds."""
+def best_time(fn, repeat: int, device="cpu") -> float:
+    """Best time of ``repeat`` calls (after one warm-up), in seconds: CUDA events recorded on the
+    current stream around the call on a CUDA device, wall time on the CPU."""
     fn()
     best = math.inf
+    cuda = torch.device(device).type == "cuda"
     for _ in range(repeat):
-        if device == "cuda":
+        if cuda:
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
+            start.record()
+            fn()
+            stop.record()
+            stop.synchronize()
+            best = min(best, start.elapsed_time(stop) / 1e3)
+        else:
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
     return best
+
+
+def device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
 
 
 def two_level_pqi(d: int, k: int, ratio: float, p: float, q: float) -> float:
@@ -98,9 +114,10 @@ def bench_paper(size: int, repeat: int) -> list[tuple[str, str]]:
     return rows
 
 
-def bench_neurons(repeat: int) -> list[tuple[str, str]]:
+def bench_neurons(repeat: int, device: torch.device, layers: int | None = None) -> list[tuple[str, str]]:
     gen = torch.Generator().manual_seed(1)
-    weights = {name: torch.randn(shape, generator=gen) for name, shape in resnet18_shapes().items()}
+    shapes = list(resnet18_shapes().values())[:layers]
+    weights = {i: torch.randn(shape, generator=gen).to(device) for i, shape in enumerate(shapes)}
     total = sum(w.numel() for w in weights.values())
     rows2d = [w.reshape(w.shape[0], -1) for w in weights.values()]
 
@@ -115,51 +132,72 @@ def bench_neurons(repeat: int) -> list[tuple[str, str]]:
                 pq_index(row)
                 sap_prune_count(row)
 
-    fast = best_time(batched, repeat)
-    slow = best_time(looped, max(1, repeat // 3))
+    fast = best_time(batched, repeat, device)
+    slow = best_time(looped, max(1, repeat // 3), device)
     neurons = sum(w.shape[0] for w in rows2d)
     return [
         (f"(b) neuron-wise PQI + SAP counts, ResNet-18 shapes ({total / 1e6:.1f}M weights, "
-         f"{neurons} neurons, {len(rows2d)} layers): batched", f"{fast * 1e3:.1f} ms"),
+         f"{neurons} neurons, {len(rows2d)} layers), {device_name(device)}: batched", f"{fast * 1e3:.1f} ms"),
         ("(b) same, Python loop over neurons", f"{slow * 1e3:.1f} ms"),
         ("(b) speed-up of batching", f"{slow / fast:.1f}x (target >= 20x)"),
     ]
 
 
-def bench_cuda(size: int, repeat: int) -> list[tuple[str, str]]:
-    w = torch.randn(size, device="cuda")
+def copy_seconds(w: torch.Tensor, repeat: int, device: torch.device) -> float:
+    """Best time of copying ``w`` into a new tensor of its size (freed on return)."""
     out = torch.empty_like(w)
-    copy = best_time(lambda: out.copy_(w), repeat, "cuda")
+    return best_time(lambda: out.copy_(w), repeat, device)
+
+
+def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[str, str]]:
+    w = torch.randn(size, device=device)
+    copy = copy_seconds(w, repeat, device)
     copy_bandwidth = 2 * w.numel() * w.element_size() / copy  # bytes read + written
-    ours = best_time(lambda: pq_index(w), repeat, "cuda")
-    pqi_bandwidth = w.numel() * w.element_size() / ours  # the input read once
-    return [
-        (f"(c) CUDA PQI p=0.5 q=1, {size:.0e} float32", f"{ours * 1e3:.1f} ms"),
-        ("(c) device copy bandwidth | PQI effective bandwidth",
-         f"{copy_bandwidth / 1e9:.0f} GB/s | {pqi_bandwidth / 1e9:.0f} GB/s"),
-        ("(c) PQI as a fraction of copy bandwidth", f"{pqi_bandwidth / copy_bandwidth:.1%}"),
-        ("(c) device", torch.cuda.get_device_name()),
-    ]
+    name = device_name(device)
+    rows = [(f"(c) copy of {size:.0e} float32, {name}",
+             f"{copy * 1e3:.2f} ms = {copy_bandwidth / 1e9:.3g} GB/s (read + written)")]
+    for label, fn, target in (("PQI p=0.5 q=1", pq_index, " (target >= 70 %)"), ("Gini", gini, "")):
+        n = size
+        try:
+            seconds = best_time(lambda: fn(w), repeat, device)
+        except torch.OutOfMemoryError:
+            seconds = None  # retried below, once the exception (and the frames it holds) is gone
+        if seconds is None:
+            rows.append((f"(c) {label} of {size:.0e} float32, {name}", "out of device memory"))
+            torch.cuda.empty_cache()
+            n = size // 10
+            seconds = best_time(lambda: fn(w[:n]), repeat, device)
+        bandwidth = n * w.element_size() / seconds  # the input read once
+        rows.append((f"(c) {label} of {n:.0e} float32, {name}",
+                     f"{seconds * 1e3:.2f} ms = {bandwidth / 1e9:.3g} GB/s = "
+                     f"{bandwidth / copy_bandwidth:.1%} of copy bandwidth{target}"))
+    if device.type == "cuda":
+        rows.append((f"(c) peak device memory allocated, {name}", f"{torch.cuda.max_memory_allocated(device) / 2**30:.1f} GiB"))
+    return rows
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto", help="device of (b) and (c): auto (CUDA when present), cpu, cuda")
     parser.add_argument("--size", type=int, default=10**7, help="entries for (a)")
-    parser.add_argument("--gpu-size", type=int, default=10**9, help="entries for (c)")
+    parser.add_argument("--gpu-size", type=int, default=10**9, help="entries for (c) (at most 1e8 on the CPU)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    parser.add_argument("--quick", action="store_true", help="small sizes: check that it runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes (and only the first 2 ResNet-18 layers in (b)): check that it runs")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.quick:
-        args.size, args.gpu_size, args.repeat = min(args.size, 10**5), min(args.gpu_size, 10**7), 1
+        args.size, args.gpu_size, args.repeat = min(args.size, 10**5), min(args.gpu_size, 10**5), 1
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(args.device)
+    if device.type == "cpu" and not args.quick:
+        args.gpu_size = min(args.gpu_size, 10**8)
     rows = bench_paper(args.size, args.repeat)
-    rows += bench_neurons(args.repeat)
-    if torch.cuda.is_available():
-        rows += bench_cuda(args.gpu_size, args.repeat)
-    else:
-        rows.append(("(c) CUDA", "skipped: no CUDA device"))
+    rows += bench_neurons(args.repeat, device, layers=2 if args.quick else None)
+    rows += bench_bandwidth(args.gpu_size, args.repeat, device)
     print(f"`{shlex.join([sys.executable, *sys.argv])}`  (torch {torch.__version__}, "
           f"{torch.get_num_threads()} CPU threads)\n")
     print("| measurement | result |\n|---|---|")
