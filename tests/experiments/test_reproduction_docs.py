@@ -53,6 +53,16 @@ def test_mlp_table_is_derived_from_the_committed_results():
     assert printed["SAP (p=0.5, q=1)"][0] == derived["SAP (p=0.5, q=1)"][0]
 
 
+def test_cnn_table_is_derived_from_the_committed_results():
+    tables = _tables()
+    derived = _rows(tables.summary("cnn", tables.load_set(DATA / "cnn")), "| method |")
+    printed = _doc_rows("## CNN, E = 10")
+    assert len(derived) == 4
+    for method, cells in derived.items():
+        # kept and accuracy at the last iteration, accuracy pruned (mean t >= 1)
+        assert printed[method][1:4] == [cells[1], cells[2].split(" (")[0], cells[4]], method
+
+
 def _as_printed(value: float, printed: str) -> str:
     """``value`` (a fraction) in percent with as many decimals as ``printed`` (``"0.16 %"``) has."""
     decimals = len(printed.split(" ")[0].partition(".")[2])
