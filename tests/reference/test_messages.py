@@ -63,6 +63,7 @@ CASES = [
     (lambda: quadratic_limit([1, 2], [[1, 0], [0, -1]], 1), ValueError, "hessian must be positive semi-definite"),
     (lambda: eta([1, 2], 3, 0.5), ValueError, "r must satisfy 1 <= r <= d = 2, got r=3"),
     (lambda: eta([1, 2], 1.5, 0.5), TypeError, "r must be an integer, got 1.5"),
+    (lambda: eta([0, 0], 1, 0.5), ValueError, "eta is undefined for an all-zero vector (w has no non-zero entry)"),
     (lambda: gini([0, 0]), ValueError, "gini is undefined for an all-zero vector (w has no non-zero entry)"),
     (lambda: pq_index([0, 0]), ValueError, "pq_index is undefined for an all-zero vector (w has no non-zero entry)"),
     (lambda: pqi_bound([0.0, 0.0]), ValueError, "pqi_bound is undefined for an all-zero vector (w has no non-zero entry)"),
@@ -75,6 +76,11 @@ def test_the_whole_message(call, error, message):
     with pytest.raises(error) as raised:
         call()
     assert str(raised.value) == message
+
+
+def test_an_integer_like_retained_count_is_accepted():
+    """r may be any integer type with ``__index__`` (numpy's, as a count from an array is)."""
+    assert eta([1, 2, 4], np.int64(2), 1) == eta([1, 2, 4], 2, 1) == pytest.approx(1 / 6)
 
 
 def test_a_non_finite_weight_is_named_by_tensor_and_flat_index():
