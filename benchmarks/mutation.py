@@ -17,7 +17,9 @@ Two kinds of mutants, each run against the module's own tests only (``GROUPS``):
 A surviving mutant that no test can notice (the behaviour is the same) is *equivalent*; each
 is listed with its reason in ``benchmarks/mutation_equivalents.toml`` and counted apart.
 Score = killed / (mutants - equivalent), with timeouts counted as killed (the tests did not
-pass).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (markdown) to
+pass: a hung test fails CI through pytest-timeout too).  mutmut's own "timeout" also covers its
+test runner's errors (exit 255: a test id pytest could not find again); those are no verdict, and
+are judged again in a fresh process (``collect_mutmut``).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (markdown) to
 ``.mutation/table.md``; each row records the commit it was measured on.
 
     bash benchmarks/mutation.sh                      # every group, both tools
@@ -140,10 +142,12 @@ def stage(target: Path) -> None:
 
 
 def pytest_config() -> str:
-    """The repository's pytest settings (markers), without its addopts/testpaths."""
+    """The repository's pytest settings (markers, the per-test timeout that fails a hung test),
+    without its addopts/testpaths."""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    markers = data["tool"]["pytest"]["ini_options"].get("markers", [])
-    return "[tool.pytest.ini_options]\nmarkers = " + json.dumps(markers) + "\n"
+    options = data["tool"]["pytest"]["ini_options"]
+    return ("[tool.pytest.ini_options]\nmarkers = " + json.dumps(options.get("markers", []))
+            + f"\ntimeout = {options['timeout']}\n")
 
 
 def environment(**extra) -> dict:
@@ -183,25 +187,38 @@ MUTMUT = [sys.executable, "-m", "mutmut"]
 CONFIRM_TIMEOUT = 3600
 
 
+#: mutmut's exit codes (``mutmut.stats``) read as a verdict; any other code is an error, not a
+#: verdict ("no verdict"): 255 is an exception in mutmut's test runner (pytest exit 4, a test id not found),
+#: which ``mutmut results`` prints as "timeout"
+MUTMUT_VERDICTS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+                   -24: "timeout", 24: "timeout", 152: "timeout", 36: "timeout", -9: "segfault", -11: "segfault"}
+
+
+def mutmut_statuses(where: Path) -> dict[str, str]:
+    """Each mutant's verdict from mutmut's own records (``mutants/**/*.py.meta``)."""
+    statuses = {}
+    for meta in sorted((where / "mutants").rglob("*.py.meta")):
+        for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            statuses[mutant] = MUTMUT_VERDICTS.get(code, f"no verdict (mutmut exit {code})")
+    return statuses
+
+
 def collect_mutmut(name: str, group: Group, measured_on: str) -> dict:
-    """mutmut's verdicts, each survivor confirmed against the group's whole test selection.
+    """mutmut's verdicts, each mutant that mutmut did not see killed judged again.
 
     mutmut runs, for a mutant, only the tests that called its function while it collected its
     statistics: a test whose assertions come from a module-scoped fixture (the proofs'
     ``check_all``) is not associated with the functions the fixture called, and functions
     called at import time (decorators such as ``proofs.core.cached``) run before the mutant is
-    switched on.  So every mutant mutmut reports as surviving (or untested) is run once more, in
-    a fresh process with the mutant active from the start, against all of the group's tests;
-    if they fail it is killed ("killed (whole suite)").  Only for groups with ``confirm`` (the
-    others have neither pattern, and a whole-suite run per survivor is costly)."""
+    switched on.  And mutmut's record may be no verdict at all (an error of its test runner).
+    So every mutant without a verdict, and for groups with ``confirm`` (the patterns above)
+    every survivor, is run once more, in a fresh process with the mutant active from the start,
+    against all of the group's tests; if they fail it is killed ("killed (whole suite)")."""
     where = workspace(name)
-    listing = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=where, env=environment(),
-                             capture_output=True, text=True, check=True).stdout
-    statuses = dict(re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.M))
     mutants = []
-    for mutant, status in sorted(statuses.items()):
+    for mutant, status in mutmut_statuses(where).items():
         entry = {"name": mutant, "status": status}
-        if status not in ("killed", "timeout") and group.confirm:
+        if status.startswith("no verdict") or (status not in KILLED and group.confirm):
             entry["status"] = confirm(where, group, mutant, status)
             print(f"  {mutant}: {status} -> {entry['status']}", flush=True)
         if entry["status"] not in KILLED:
@@ -219,7 +236,9 @@ def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
                              capture_output=True, text=True, timeout=CONFIRM_TIMEOUT)
     except subprocess.TimeoutExpired:
         return "timeout"
-    return status if run.returncode == 0 else "killed (whole suite)"
+    if run.returncode == 0:
+        return "survived" if status.startswith("no verdict") else status
+    return "killed (whole suite)" if run.returncode in (1, 2) else f"no verdict (pytest exit {run.returncode})"
 
 
 def recheck(name: str, group: Group) -> dict:

@@ -47,3 +47,23 @@ def papers_dir():
         pytest.skip("the papers' texts are not here: set SPARSITY_ORACLE_PAPERS to the folder holding "
                     "diao2023-pqi-sap-fulltext.txt (../shared/papers/)")
     return found
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """A string parameter's test id without backslashes, and its line breaks shown as " / "
+    (regular expressions such as ``r"w\\[1\\]"``, TOML files), so that every test stays selectable
+    by its node id; see ``pytest_collection_modifyitems``."""
+    if isinstance(val, str) and ("\\" in val or "\n" in val):
+        return val.replace("\\", "").replace("\n", " / ")
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test whose node id pytest had to escape (a backslash, a line break, a character
+    outside printable ASCII).  Such an id is printed escaped, and pytest, run a second time in the
+    same process (as mutmut's workers do, benchmarks/mutation.py), does not find the test by it:
+    mutmut then records an error as a "timeout" and the mutant is counted as killed."""
+    escaped = [item.nodeid for item in items if "\\" in item.nodeid]
+    if escaped:
+        raise pytest.UsageError(f"{len(escaped)} test id(s) contain an escape; give them readable ids: "
+                                + "; ".join(escaped[:3]))
