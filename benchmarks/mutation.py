@@ -17,7 +17,8 @@ Two kinds of mutants, each run against the module's own tests only (``GROUPS``):
 A surviving mutant that no test can notice (the behaviour is the same) is *equivalent*; each
 is listed with its reason in ``benchmarks/mutation_equivalents.toml`` and counted apart.
 Score = killed / (mutants - equivalent), with timeouts counted as killed (the tests did not
-pass: a hung test fails CI through pytest-timeout too).  mutmut's own "timeout" also covers its
+pass: a hung test fails CI through pytest-timeout too), and so do crashes (the test process
+killed by a signal, e.g. when a mutant exhausts the memory).  mutmut's own "timeout" also covers its
 test runner's errors (exit 255: a test id pytest could not find again); those are no verdict, and
 are judged again in a fresh process (``collect_mutmut``).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (markdown) to
 ``.mutation/table.md``; each row records the commit it was measured on.
@@ -170,6 +171,10 @@ def run_mutmut(name: str, group: Group, max_children: int) -> dict:
         # each mutant is forked from a process that has only collected the tests, so no cache
         # filled by mutmut's stats run (the lemmas, lru_caches) can hide a mutant
         "process_isolation": "forkserver",
+        # an earlier commit's tests (``--at``) may have test ids that pytest escapes, which a
+        # second pytest run in the same process does not find again (tests/conftest.py refuses
+        # them now): there each mutant's tests are collected in its own fresh process
+        "forkserver_warmup": "collect" if REVISION is None else "none",
         # mutmut's time estimate leaves out fixtures (the proofs' check_all) and the machine is
         # shared: a wall-clock limit of (30 s + 15 x the tests' time) / 2 per mutant is generous
         "timeout_constant": 30.0,
@@ -191,7 +196,7 @@ CONFIRM_TIMEOUT = 3600
 #: verdict ("no verdict"): 255 is an exception in mutmut's test runner (pytest exit 4, a test id not found),
 #: which ``mutmut results`` prints as "timeout"
 MUTMUT_VERDICTS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
-                   -24: "timeout", 24: "timeout", 152: "timeout", 36: "timeout", -9: "segfault", -11: "segfault"}
+                   -24: "timeout", 24: "timeout", 152: "timeout", 36: "timeout", -9: "crashed", -11: "crashed"}
 
 
 def mutmut_statuses(where: Path) -> dict[str, str]:
@@ -352,7 +357,7 @@ def is_equivalent(entry: dict, file: str, known: list[dict]) -> str | None:
     return None
 
 
-KILLED = ("killed", "timeout", "killed (whole suite)")
+KILLED = ("killed", "timeout", "crashed", "killed (whole suite)")
 
 
 def is_killed(entry: dict) -> bool:

@@ -10,4 +10,7 @@
 # (python benchmarks/mutation.py --table prints it again, --survivors lists what survived).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# 8 GB of address space per process: a mutant that allocates without bound (reference/gini.py's
+# negative rank weights) fails its test with MemoryError instead of exhausting the machine
+ulimit -v "${MUTATION_MEMORY_KB:-8000000}"
 exec nice -n 19 python benchmarks/mutation.py --tool "${TOOL:-both}" --max-children "${JOBS:-2}" "$@"

@@ -94,3 +94,17 @@ def test_eta_matches_its_definition():
         expected = (mpmath.mpf(1) + 1 + 0) / (mpmath.sqrt(9) + mpmath.sqrt(4))
         assert abs(reference.eta(w, 2, 0.5) - expected) < 1e-50
     assert reference.eta(w, 4, 0.5) == 0
+    assert reference.eta(w, len(w), 0.5) == 0  # r = d: nothing is left out
+
+
+@pytest.mark.parametrize("name,call", [
+    ("pq_index", lambda w, **kw: reference.pq_index(w, **kw)),
+    ("pqi_bound", lambda w, **kw: reference.pqi_bound(w, **kw)),
+    ("eta", lambda w, **kw: reference.eta(w, 2, 0.5, **kw)),
+])
+def test_the_default_precision_is_50_digits(name, call):
+    """contract §2: ``dps=50`` by default; the value is rounded to the digits asked for, so the
+    default's value is dps=50's and differs from dps=51's for this vector."""
+    w = [3.0, 1.0, 0.5, 0.25]
+    assert call(w) == call(w, dps=50)
+    assert call(w) != call(w, dps=51)
