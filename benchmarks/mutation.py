@@ -27,6 +27,7 @@ are judged again in a fresh process (``collect_mutmut``).  Results go to ``.muta
     bash benchmarks/mutation.sh reference.sap proofs.core     # some modules
     bash benchmarks/mutation.sh --at a8f32a4 --label before proofs.core   # an earlier commit
     TOOL=planted bash benchmarks/mutation.sh         # only the planted mutants
+    TOOL=mutmut bash benchmarks/mutation.sh --sample 37 reference.sap   # mutants numbered *3, *7
     python benchmarks/mutation.py --table            # the table of the stored results
     python benchmarks/mutation.py --check proofs.core     # the staged copy is what the tests run
 
@@ -103,6 +104,9 @@ def staged(path: str) -> str:
 REVISION: str | None = None
 #: the label results are stored under (``--label``); runs under different labels never share a folder
 LABEL = ""
+#: ``--sample``: mutmut runs only the mutants whose number ends in one of these digits (a
+#: systematic sample of the module, "" = all)
+SAMPLE = ""
 
 
 def workspace(name: str) -> Path:
@@ -183,8 +187,11 @@ def run_mutmut(name: str, group: Group, max_children: int) -> dict:
     lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
     (where / "pyproject.toml").write_text("\n".join(lines) + "\n\n" + pytest_config())
     measured_on = commit()
-    subprocess.run([*MUTMUT, "run", "--max-children", str(max_children)], cwd=where, env=environment(), check=False)
-    return collect_mutmut(name, group, measured_on)
+    sample = [f"*__mutmut_*{digit}" for digit in SAMPLE]
+    subprocess.run([*MUTMUT, "run", "--max-children", str(max_children), *sample], cwd=where, env=environment(), check=False)
+    result = collect_mutmut(name, group, measured_on)
+    result["sample"] = SAMPLE
+    return result
 
 
 MUTMUT = [sys.executable, "-m", "mutmut"]
@@ -204,7 +211,8 @@ def mutmut_statuses(where: Path) -> dict[str, str]:
     statuses = {}
     for meta in sorted((where / "mutants").rglob("*.py.meta")):
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            statuses[mutant] = MUTMUT_VERDICTS.get(code, f"no verdict (mutmut exit {code})")
+            if code is not None:  # None: not run (outside ``--sample``)
+                statuses[mutant] = MUTMUT_VERDICTS.get(code, f"no verdict (mutmut exit {code})")
     return statuses
 
 
@@ -400,7 +408,8 @@ def table() -> str:
                 for row in summarise(result):
                     live = row["mutants"] - row["equivalent"]
                     score = f"{100 * row['killed'] / live:.1f} %" if live else "-"
-                    lines.append(f"| {row['file']} | {tool} | {result.get('label') or 'now'} | {row['mutants']} "
+                    tests = (result.get("label") or "now") + (f", sample *{'/*'.join(result['sample'])}" if result.get("sample") else "")
+                    lines.append(f"| {row['file']} | {tool} | {tests} | {row['mutants']} "
                                  f"| {row['killed']} ({row['timeouts']}) | {row['survived']} | {row['equivalent']} | {score} | {row['commit']} |")
     return "\n".join(lines)
 
@@ -437,9 +446,13 @@ def main(argv=None) -> int:
                         help="judge the stored survivors again with the working tree's tests (sources unchanged)")
     parser.add_argument("--at", metavar="REV", help="measure the package and tests of git revision REV (default: the working tree)")
     parser.add_argument("--label", default="", help="stored apart under this label (e.g. before); the table shows it")
+    parser.add_argument("--sample", default="", metavar="DIGITS",
+                        help="mutmut: run only the mutants whose number ends in one of DIGITS (e.g. 37: a fifth)")
     args = parser.parse_args(argv)
-    global REVISION, LABEL
-    REVISION, LABEL = args.at, args.label
+    global REVISION, LABEL, SAMPLE
+    REVISION, LABEL, SAMPLE = args.at, args.label, args.sample
+    if SAMPLE and not (SAMPLE.isdigit() and len(set(SAMPLE)) == len(SAMPLE)):
+        parser.error(f"--sample takes distinct digits, e.g. 37, got {SAMPLE!r}")
     if args.table or args.survivors or args.equivalents:
         print(table() if args.table else survivors() if args.survivors else equivalents_table())
         return 0

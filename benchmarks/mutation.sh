@@ -4,6 +4,7 @@
 # priority.  Not part of CI (hours on two cores).
 #
 #   bash benchmarks/mutation.sh [GROUP...]     groups (one per core module): reference.sap, oracle.checks, ... (--help)
+#   bash benchmarks/mutation.sh --sample 37 GROUP   mutmut: only the mutants numbered *3 and *7 (a fifth)
 #   TOOL=mutmut|planted|both (default both), JOBS=mutmut workers (default 2)
 #
 # Writes .mutation/results/GROUP-TOOL.json and the table .mutation/table.md

@@ -101,6 +101,7 @@ def test_eta_matches_its_definition():
     ("pq_index", lambda w, **kw: reference.pq_index(w, **kw)),
     ("pqi_bound", lambda w, **kw: reference.pqi_bound(w, **kw)),
     ("eta", lambda w, **kw: reference.eta(w, 2, 0.5, **kw)),
+    ("gini", lambda w, **kw: reference.gini(w, **kw)),
 ])
 def test_the_default_precision_is_50_digits(name, call):
     """contract §2: ``dps=50`` by default; the value is rounded to the digits asked for, so the
