@@ -110,6 +110,20 @@ def test_an_all_zero_group_admits_only_the_count_zero(dtype):
     assert failure is not None and failure.cause == "off-by-one", failure
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("p, q, gamma, exact", [
+    (1e308, 1.7e308, 0.75, 1),  # r = 1 (q + p overflows); y = 0.75 (3 - 1) = 1.5
+    (0.5, 1.0, 1e308, 2),  # gamma d overflows; y = d beta = 2.7
+])
+def test_sap_counts_are_judged_for_parameters_near_the_float_maximum(dtype, p, q, gamma, exact):
+    kwargs = {"w": np.array([1.0, 2.0, 3.0]), "p": p, "q": q, "eta_r": 0.0, "gamma": gamma, "beta": 0.9}
+    case = Case("sap_prune_count", kwargs, "near the float maximum")
+    assert reference.sap_prune_count(**kwargs) == exact
+    for count in range(exact - 2, exact + 3):
+        failure = check(Returns(dtype, count), case)
+        assert (failure is None) == (count == exact), f"count {count}:\n{failure}"
+
+
 def test_sap_count_off_by_one_is_rejected_in_masks():
     """sap_masks pruning one entry more than the count, in every group, where the reals are far
     from integers."""
