@@ -179,7 +179,7 @@ def gini_budget(prec: Precision, n: int, value: float) -> float:
 def pqi_bound_relative_budget(prec: Precision, d: int, p: float, q: float) -> float:
     """Relative error budget of the PQI-bound r."""
     gap = q - p
-    kappa = (q + p) / gap * power_sum_factor(d) + q / gap + 4
+    kappa = (q / gap + p / gap) * power_sum_factor(d) + q / gap + 4  # q + p overflows for p, q near the float maximum
     return SAFETY * prec.u * kappa + prec.u_out
 
 

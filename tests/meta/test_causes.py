@@ -4,9 +4,11 @@ failing case, and nothing else."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from sparsity_oracle.oracle import CAUSES, CONVENTIONS, check, find_case, run_checks
+from sparsity_oracle import reference
+from sparsity_oracle.oracle import CAUSES, CONVENTIONS, Case, check, find_case, run_checks
 from meta import defects
 from meta.defects import EXPECTED
 
@@ -85,3 +87,31 @@ def test_a_dead_neuron_crash_names_the_exception():
     failure = check(defects.DeadNeuronCrash(), find_case(
         "fixed_ratio_masks/conv-and-linear-dead-neuron-and-layer/scope=neuron,amount=0.2"))
     assert failure.cause == "crash" and "IndexError" in failure.returned
+
+
+class NonzeroDCount(defects.NumpyImpl):
+    """SAP with d = the number of non-zero entries in min(gamma (d - r), d beta) (r is unchanged:
+    the PQI-bound does not depend on zeros)."""
+
+    def sap_prune_count(self, w, p, q, eta_r, gamma, beta):
+        c = self._magnitudes(w)
+        if not np.any(c):
+            return 0
+        return self._count(int(np.count_nonzero(c)), self.pqi_bound(c, p, q, eta_r), gamma, beta)
+
+
+@pytest.mark.parametrize("w, eta_r, gamma, beta, counts", [
+    # d = 6, nonzero 4, r = 3.62..: floor(min(2.37.., 5.4)) = 2 under the contract, 0 with d = 4
+    ([0.0, 1.0, 2.0, 0.0, 3.0, 0.5], 0.0, 1.0, 0.9, (2, 0)),
+    # d = 6, nonzero 4, r = 0.044..: floor(min(11.9.., 6)) = 6; floor(min(7.9.., 4)) = 4
+    ([0.0, 1.0, 2.0, 0.0, 3.0, 0.5], 8.0, 2.0, 1.0, (6, 4)),
+    # a single non-zero entry: r = 1/4; floor(min(7.5, 4)) = 4; floor(min(1.5, 1)) = 1
+    ([0.0, 0.0, 3.0, 0.0], 1.0, 2.0, 1.0, (4, 1)),
+])
+def test_a_count_with_d_the_nonzero_entries_is_named_nonzero_d(w, eta_r, gamma, beta, counts):
+    kwargs = {"w": np.array(w), "p": 0.5, "q": 1.0, "eta_r": eta_r, "gamma": gamma, "beta": beta}
+    case = Case("sap_prune_count", kwargs, "zeros")
+    assert reference.sap_prune_count(**kwargs) == counts[0]
+    failure = check(NonzeroDCount(), case)
+    assert failure is not None and failure.returned == repr(counts[1]), failure
+    assert (failure.cause, failure.conventions) == ("convention", ("nonzero-d",)), failure

@@ -55,13 +55,15 @@ P, Q = 0.5, 1.0
 
 def _sap_case(dtype: str, branch: str, offset: float) -> tuple[Case, int, float]:
     """A SAP case whose exact y lies ``offset`` budgets above the integer n (below if negative):
-    ``branch`` "gamma" places gamma (d - r), "beta" places d beta (the other branch far above).
-    Returns the case, n and the realised offset in budgets."""
+    ``branch`` "gamma" places gamma (d - r), "beta" places d beta (the other branch far above);
+    "product" places gamma (d - r) with eta_r = 10^6, so r ~ 10^-11 and the budget is that of
+    the product gamma d alone.  Returns the case, n and the realised offset in budgets."""
     d = len(W)
     n = 2
+    eta_r = 1e6 if branch == "product" else 0.0
     with mpmath.workdps(DPS):
-        r = _mpf(reference.pqi_bound(W, P, Q, 0, dps=DPS))
-        if branch == "gamma":
+        r = _mpf(reference.pqi_bound(W, P, Q, eta_r, dps=DPS))
+        if branch in ("gamma", "product"):
             # e = gamma r rho_r + 4 u gamma d (tolerances), so y = gamma (d - r) = n + offset e
             per_gamma = r * documented.pqi_bound_relative(dtype, d, P, Q) + documented.product(dtype, d)
             gamma = float(n / (d - r - offset * per_gamma))
@@ -73,11 +75,12 @@ def _sap_case(dtype: str, branch: str, offset: float) -> tuple[Case, int, float]
             gamma = 4.0
             y, e = d * _mpf(beta), documented.product(dtype, 1) * d * _mpf(beta)
         realised = float((y - n) / e)
-    kwargs = {"w": W, "p": P, "q": Q, "eta_r": 0.0, "gamma": gamma, "beta": beta}
+    kwargs = {"w": W, "p": P, "q": Q, "eta_r": eta_r, "gamma": gamma, "beta": beta}
     return Case("sap_prune_count", kwargs, f"{branch} branch {offset:+} budgets from {n}"), n, realised
 
 
-SAP_EDGES = [(dtype, branch, offset) for dtype in DTYPES for branch in ("gamma", "beta") for offset in (0.5, 2.0, -0.5, -2.0)]
+SAP_EDGES = [(dtype, branch, offset) for dtype in DTYPES for branch in ("gamma", "beta", "product")
+             for offset in (0.5, 2.0, -0.5, -2.0)]
 
 
 @pytest.mark.parametrize("dtype, branch, offset", SAP_EDGES, ids=[f"{d}-{b}-{o:+}" for d, b, o in SAP_EDGES])
@@ -85,6 +88,8 @@ def test_sap_counts_admitted_at_the_budget_edge(dtype, branch, offset):
     case, n, realised = _sap_case(dtype, branch, offset)
     if dtype == "float64" and branch == "beta":
         assert abs(realised - offset) <= 0.3  # d beta moves in steps of d ulp(beta) = e / 4
+    elif dtype == "float64" and branch == "product":
+        assert abs(realised - offset) <= 0.3  # gamma d moves in steps of d ulp(gamma) <= e / 2
     else:
         assert abs(realised - offset) <= 0.05
     exact = n if offset > 0 else n - 1
@@ -94,6 +99,29 @@ def test_sap_counts_admitted_at_the_budget_edge(dtype, branch, offset):
     for count in range(n - 3, n + 3):
         failure = check(Returns(dtype, count), case)
         assert (failure is None) == (count in admitted), f"count {count}, admitted {admitted}:\n{failure}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_an_all_zero_group_admits_only_the_count_zero(dtype):
+    case = Case("sap_prune_count", {"w": np.zeros(4), "p": P, "q": Q, "eta_r": 0.0, "gamma": 1.0, "beta": 0.9},
+                "all-zero")
+    assert check(Returns(dtype, 0), case) is None
+    failure = check(Returns(dtype, 1), case)
+    assert failure is not None and failure.cause == "off-by-one", failure
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("p, q, gamma, exact", [
+    (1e308, 1.7e308, 0.75, 1),  # r = 1 (q + p overflows); y = 0.75 (3 - 1) = 1.5
+    (0.5, 1.0, 1e308, 2),  # gamma d overflows; y = d beta = 2.7
+])
+def test_sap_counts_are_judged_for_parameters_near_the_float_maximum(dtype, p, q, gamma, exact):
+    kwargs = {"w": np.array([1.0, 2.0, 3.0]), "p": p, "q": q, "eta_r": 0.0, "gamma": gamma, "beta": 0.9}
+    case = Case("sap_prune_count", kwargs, "near the float maximum")
+    assert reference.sap_prune_count(**kwargs) == exact
+    for count in range(exact - 2, exact + 3):
+        failure = check(Returns(dtype, count), case)
+        assert (failure is None) == (count == exact), f"count {count}:\n{failure}"
 
 
 def test_sap_count_off_by_one_is_rejected_in_masks():
