@@ -18,7 +18,9 @@ from sparsity_oracle import reference
 from sparsity_oracle.cli import main
 from sparsity_oracle.reference import _powersum, sap
 from sparsity_oracle.reference._inputs import magnitudes
-from sparsity_oracle.reference._precision import endpoints, precision, relative_width
+from sparsity_oracle.reference._precision import (
+    GUARD_BITS, bits_for_digits, endpoints, interval, precision, relative_width,
+)
 
 HUGE = Fraction(10**1000)  # beyond any float
 
@@ -240,6 +242,98 @@ def test_enclosures_hold_when_truncation_dominates_rounding(p, grouped):
         enclosure = _powersum.relative_power_sum(m, p)
     assert relative_width(enclosure) > mpmath.mpf(2) ** -100  # truncation shows
     assert_contains(enclosure, straight_relative_sum(m.exact(), p))
+
+
+@pytest.mark.parametrize("exact_input", [False, True])
+@pytest.mark.parametrize("halvings", [1, 2])
+def test_entries_at_the_cut_are_bounded_not_evaluated(exact_input, halvings):
+    """Entries x <= top r (module doc: B = prec + _TRUNCATION_BITS + log2(n), r = max(1 - B/p,
+    2^-ceil(B/p))) are not evaluated: T = (count of the others' terms) + [0, n_dropped 2^-B].
+    With the truncation bits lowered to -150 that bound exceeds the rounding, and with p = B /
+    halvings the entries at top 2^-halvings lie exactly on the cut: T = [1, 1 + 3 2^-B] exactly."""
+    bits = 301 - 150 + 3  # prec 301, 4 entries
+    p = Fraction(bits, halvings)
+    top = Fraction(1, 3) if exact_input else Fraction(1)  # 1/3 is no double: the exact path
+    m = magnitudes([top] + [top / 2**halvings] * 3 if exact_input else np.array([1.0] + [0.5**halvings] * 3))
+    assert (m.array is None) == exact_input
+    with mock.patch.object(_powersum, "_TRUNCATION_BITS", -150), precision(301):
+        lo, hi = endpoints(_powersum.relative_power_sum(m, p))
+    assert (reference.exact_real(lo, "lo"), reference.exact_real(hi, "hi")) == (1, 1 + Fraction(3, 2**bits))
+
+
+def test_integer_exponents_up_to_the_table_exponent_give_exact_sums():
+    """Up to TABLE_MAX_EXPONENT, T = S_p / top^p from the power sum: exact for an integer p and
+    doubles whose powers fit the precision."""
+    m = magnitudes(np.array([1.0, 0.5, 0.75, 0.0]))
+    for p in (2, _powersum.TABLE_MAX_EXPONENT):
+        with precision(300):
+            lo, hi = endpoints(_powersum.relative_power_sum(m, Fraction(p)))
+        exact = 1 + Fraction(1, 2) ** p + Fraction(3, 4) ** p
+        assert reference.exact_real(lo, "lo") == reference.exact_real(hi, "hi") == exact, p
+
+
+@pytest.mark.parametrize(
+    "y, p",
+    [(Fraction(2**53 - 3, 2**53 - 1), Fraction(50 * 2**52)), (Fraction(7, 10), Fraction(300)),
+     (Fraction(999, 1000), Fraction(10**5)), (Fraction(1, 3), Fraction(100))],
+)
+def test_ratio_power_keeps_relative_accuracy_p_log_y(y, p):
+    """y^p = exp(p ln y) to relative accuracy ~|p ln y| 2^-prec (ratio_power's doc): ln y gets
+    the bits that cancel in ln y ~ y - 1, so only p's amplification of its rounding remains."""
+    with precision(200):
+        enclosure = _powersum.ratio_power(y, interval(p))
+    with mpmath.workprec(400):
+        exact = mpmath.exp(_mpf(p) * mpmath.log(_mpf(y)))
+        amplification = abs(_mpf(p) * mpmath.log(_mpf(y)))
+    assert_contains(enclosure, exact)
+    assert relative_width(enclosure) <= (3 * amplification + 8) * mpmath.mpf(2) ** -200
+
+
+def _straight_sum(values, p, prec):
+    top = max(values)
+    with mpmath.workprec(prec):
+        return mpmath.fsum(mpmath.exp(_mpf(p) * mpmath.log(_mpf(v) / _mpf(top))) for v in values if v)
+
+
+@pytest.mark.parametrize("terms_more", [0, 1])
+def test_kept_entries_are_one_group_per_value_beyond_the_longest_series(terms_more):
+    """Kept entries are grouped by their leading table bits while the series has at most
+    DYADIC_MAX_TERMS terms; at a precision that needs a longer series, each distinct value is its
+    own group (module doc).  Either way the enclosure holds at full precision."""
+    w = 1 + np.random.default_rng(5).random(50) * 2.0**-10  # 50 values with odd 53-bit mantissas
+    m, p = magnitudes(w), Fraction(1000)
+    bits = next(b for b in range(400, 1200) if _layout_terms(m, p, b) == _powersum.DYADIC_MAX_TERMS + terms_more)
+    groups = []
+    real = _powersum._group_series
+
+    def spy(x, exponent, layout):
+        out = real(x, exponent, layout)
+        groups.append(len(out[0]))
+        return out
+
+    with mock.patch.object(_powersum, "_group_series", spy), precision(bits):
+        enclosure = _powersum.relative_power_sum(m, p)
+        assert relative_width(enclosure) < mpmath.mpf(2) ** -(bits - 20)
+    assert groups == [len(w)] if terms_more else len(groups) == 1 and groups[0] < 10
+    assert_contains(enclosure, _straight_sum(m.exact(), p, 2 * bits + 100))
+
+
+def _layout_terms(m, p, bits):
+    with precision(bits):
+        return _powersum._layout(m.dyadic, p)[2]
+
+
+def test_kept_entries_hundreds_of_binades_apart_stay_apart_at_max_dps():
+    """At MAX_DPS's precision and p just above TABLE_MAX_EXPONENT the kept band spans about 516
+    binades: two entries with the same 53-bit mantissa 512 binades apart are still two groups."""
+    top = 1 - 2.0**-53
+    m = magnitudes(np.array([top, top * 2.0**-512]))
+    p = Fraction(129, 2)
+    with precision(bits_for_digits(reference.MAX_DPS) + GUARD_BITS):
+        lo, hi = endpoints(_powersum.relative_power_sum(m, p))
+    exact = 1 + Fraction(1, 2 ** (512 * 129 // 2))  # (2^-512)^64.5 = 2^-33024
+    assert reference.exact_real(lo, "lo") <= exact <= reference.exact_real(hi, "hi")
+    assert reference.exact_real(hi, "hi") - reference.exact_real(lo, "lo") < Fraction(1, 2**33100)
 
 
 @pytest.mark.parametrize("p", [Fraction(2**50), Fraction(10**12), Fraction(3 * 2**40) + Fraction(1, 3)])
