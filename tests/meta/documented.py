@@ -53,3 +53,38 @@ def limit_relative(dtype: str, d: int) -> float:
 def product(dtype: str, value) -> float:
     """A short product of exact factors (d beta, gamma d): 4 u |value|."""
     return 4 * U[dtype] * abs(value)
+
+
+# --- SpODE / PSO: docs/oracle.md's second table (not judged by ``check``: no subnormal) ---------
+
+def sparsity_index(dtype: str, d: int, value: float) -> float:
+    """G(m) or one component of grad G(m): (4u (A(D) + 3) + u_out) |value|."""
+    return (4 * U[dtype] * (summation(d) + 3) + U_OUT[dtype]) * abs(value)
+
+
+def spode_direction(dtype: str, n: int, g_norm: float, e_norm: float, e_perp_norm: float, tilt: float,
+                    f_norm: float) -> float:
+    """delta (1/||g|| + t (1 + 2 ||e||/||e_perp||)) + tau + u_out ||F||; collinear: no e_perp term, no tau."""
+    delta = 4 * U[dtype] * (summation(n) + 4)
+    base = delta / g_norm + delta * tilt + U_OUT[dtype] * f_norm
+    if e_perp_norm == 0:
+        return base
+    r = math.sqrt(tilt * tilt + 1 / (g_norm * g_norm))
+    tau = 2 * delta * r * r / tilt if tilt * tilt >= 2 * delta * r * r else 2 * math.sqrt(delta) * r
+    return base + delta * tilt * 2 * e_norm / e_perp_norm + tau
+
+
+def euler_step(dtype: str, direction_budget: float, dt: float, m_norm: float, f_norm: float,
+               result_norm: float) -> float:
+    """dt b_F + 4u (||m|| + dt ||F||) + u_out ||m'||."""
+    return dt * direction_budget + 4 * U[dtype] * m_norm + 4 * U[dtype] * dt * f_norm + U_OUT[dtype] * result_norm
+
+
+def step_size_relative(dtype: str, log_ratio: float) -> float:
+    """4u (|ln(rho/s)| + 4) + u_out."""
+    return 4 * U[dtype] * (abs(log_ratio) + 4) + U_OUT[dtype]
+
+
+def g_path(dtype: str, d: int, g_level: float, dt: float, radius: float) -> float:
+    """4u (A(D) + 4) 4 (G_k + r dt)^2."""
+    return 16 * U[dtype] * (summation(d) + 4) * (g_level + radius * dt) ** 2
