@@ -126,9 +126,13 @@ def commit() -> str:
     return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
 
 
+#: folders some tests read (ready-made sweeps, committed results), staged as they are
+ALSO_STAGED = ("docs", "benchmarks")
+
+
 def stage(target: Path) -> None:
-    """Copy the package folders (in the installed layout) and the tests of the working tree, or
-    of ``REVISION``, to ``target``."""
+    """Copy the package folders (in the installed layout), the tests and ``ALSO_STAGED`` of the
+    working tree, or of ``REVISION``, to ``target``."""
     if target.exists():
         shutil.rmtree(target)
     source = ROOT
@@ -136,12 +140,13 @@ def stage(target: Path) -> None:
         source = target.with_name(target.name + "-source")
         shutil.rmtree(source, ignore_errors=True)
         source.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", REVISION, *LAYOUT, "tests"], cwd=ROOT, capture_output=True, check=True)
+        archive = subprocess.run(["git", "archive", REVISION, *LAYOUT, "tests", *ALSO_STAGED], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     for folder, place in LAYOUT.items():
         shutil.copytree(source / folder, target / place, ignore=ignore, dirs_exist_ok=True)
-    shutil.copytree(source / "tests", target / "tests", ignore=ignore)
+    for folder in ("tests", *ALSO_STAGED):
+        shutil.copytree(source / folder, target / folder, ignore=ignore)
     if source != ROOT:
         shutil.rmtree(source)
 
@@ -183,6 +188,7 @@ def run_mutmut(name: str, group: Group, max_children: int) -> dict:
         # shared: a wall-clock limit of (30 s + 15 x the tests' time) / 2 per mutant is generous
         "timeout_constant": 30.0,
         "use_git_change_detection": False,
+        "also_copy": list(ALSO_STAGED),  # besides tests/, which mutmut copies itself
     }
     lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
     (where / "pyproject.toml").write_text("\n".join(lines) + "\n\n" + pytest_config())

@@ -166,3 +166,11 @@ def test_a_check_returns_the_claim_its_status_and_counterexample():
     assert result == core.Result("X.refuted", "x > 2", ("x > 0",), core.REFUTED, core.REFUTED, result.reason, example)
     assert result.to_json() == {"id": "X.refuted", "claim": "x > 2", "assumptions": ["x > 0"], "status": "refuted",
                                 "counterexample": {"x": "4/3"}, "source": None, "links": []}
+
+
+def test_true_at_reports_the_value_it_evaluated():
+    """The step's evidence names the exact value found at the point, to 20 digits."""
+    evidence = core.true_at(x**2 - 2, ">", {x: 3}, "at x = 3")
+    assert evidence == "at x = 3: the value is 7.0000000000000000000, so '> 0' holds there"
+    with pytest.raises(core.StepFailed, match="at x = 1: -1 > 0 is not established"):
+        core.true_at(x**2 - 2, ">", {x: 1}, "at x = 1")
