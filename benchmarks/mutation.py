@@ -261,8 +261,8 @@ def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
 
 
 def recheck(name: str, group: Group) -> dict:
-    """The survivors of the stored mutmut run of ``name``, judged again by the working tree's
-    tests (each against the group's whole test selection, as ``confirm``); the mutated files
+    """The survivors of the stored mutmut run of ``name`` but the listed equivalents, judged again
+    by the working tree's tests (each against the group's whole test selection, as ``confirm``); the mutated files
     must be unchanged since that run (else a full run is needed).  The row then records both
     commits: ``<source commit> / tests <tests commit>``."""
     where = workspace(name)
@@ -273,8 +273,9 @@ def recheck(name: str, group: Group) -> dict:
             raise SystemExit(f"{f} changed since the mutmut run of {name}: run it again in full")
     shutil.rmtree(where / "mutants" / "tests")
     shutil.copytree(ROOT / "tests", where / "mutants" / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    known = equivalents()
     for entry in result["mutants"]:
-        if entry["status"] not in KILLED:
+        if entry["status"] not in KILLED and not is_equivalent(entry, file_of(entry["name"], group), known):
             before = entry["status"]
             entry["status"] = confirm(where, group, entry["name"], before)
             print(f"  {entry['name']}: {before} -> {entry['status']}", flush=True)
