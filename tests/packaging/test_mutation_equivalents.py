@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the repository (its layout, not the installed one)
 ENTRIES = tomllib.loads((ROOT / "benchmarks" / "mutation_equivalents.toml").read_text())["equivalent"]
 
 
