@@ -162,11 +162,15 @@ def test_float_constant_measure_is_undecided_not_holding(value):
     for prop in ("D1", "D3", "P1", "P2"):
         assert "undecidable without the exact values" in report[prop].reason
         assert report[prop].undecided == report[prop].examples > 0
+        shown = report.to_json()["properties"][prop]["counterexample"]
+        assert (shown["observed"], shown["status"]) == ("undecided", "undecided")
 
 
 def test_float_nan_measure_fails_everything():
     report = run(lambda w: float("nan"), seed=0)
     assert all(r.status == "fails" and r.counterexample.observed == "S is nan" for r in report.results.values())
+    assert {r["counterexample"]["decision"] for r in report.to_json()["properties"].values()} == {
+        "the measure returned nan"}
 
 
 def test_constant_measure_with_dps_fails_the_strict_properties():
