@@ -14,6 +14,7 @@ import pytest
 from sparsity_oracle.properties import check_measure
 from sparsity_oracle.properties.predicates import (
     FLOAT64_LIMIT,
+    P1_ALPHA_SHIFTS,
     P1_BETA_POWERS,
     Comparison,
     Instance,
@@ -89,6 +90,27 @@ def test_bill_gates_report_names_the_entry_and_the_alphas_it_could_not_decide():
         "value_before": "0.6", "value_after": repr((2.0**31 + 3) / (2.0**31 + 5)),
         "relation": "S(after) > S(before)", "observed": "S(after) > S(before)", "decision": _FLOAT_DECISION,
         "status": "holds", "exact": False}
+
+
+@pytest.mark.parametrize("after, observed, decision", [
+    (0.5, "S(after) < S(before)", _FLOAT_DECISION),
+    (math.nan, "S is nan", "the measure returned nan"),
+    (math.inf, "S(after) > S(before)", _FLOAT_DECISION),
+    (1.0 - 1e-13, "undecided", f"within the margin in float64 ({_FLOAT_DECISION}): undecidable without the exact values"),
+])
+def test_float_verdicts_of_babies(after, observed, decision):
+    """S(c) = 1 and S(c||0) = ``after``: a decided drop, one NaN value, an infinite value, a gap
+    inside the margin."""
+    instance = babies(FloatJudge(lambda w: 1.0 if len(w) == 2 else after), [1.0, 2.0])
+    assert (instance.observed, instance.decision, instance.value_before) == (observed, decision, 1.0)
+    assert instance.status == {"S(after) > S(before)": "holds", "undecided": "undecided"}.get(observed, "fails")
+
+
+def test_float_margin_is_atol_plus_rtol_times_the_larger_value():
+    """S = 2 against S = 4 with atol = 0, rtol = 1/2: the gap 2 is exactly the margin, so undecided."""
+    judge = FloatJudge(lambda w: 2.0 * len(w) - 2.0, rtol=0.5, atol=0.0)
+    assert judge.compare((1.0, 2.0), (1.0, 2.0, 0.0)).order is None
+    assert judge.compare((1.0, 2.0), (1.0, 2.0, 0.0, 0.0)).order == -1  # 2 against 6: beyond 3
 
 
 def test_float_equality_report_keeps_both_values():
@@ -199,13 +221,23 @@ def test_bill_gates_reports_every_beta_it_tried():
     assert cx.transform["betas_failed"] == [Fraction(2) * 4**k for k in P1_BETA_POWERS]
     assert cx.transform["i"] == 0 and cx.vector == (1.0, 2.0) and cx.status == "fails"
     assert "betas_undecided" not in cx.transform
+    assert cx.transform["beta"] == Fraction(2) * 4**P1_BETA_POWERS[-1]  # the last refuted beta is shown
     undecided = type("Undecided", (), {"compare": lambda self, x, y, strict=True: Comparison(None, 0, 0, "spy")})()
     open_case = bill_gates(undecided, [1.0, 2.0], 0)
     assert open_case.status == "undecided" and open_case.transform["betas_failed"] == []
     assert open_case.transform["betas_undecided"] == [Fraction(2) * 4**k for k in P1_BETA_POWERS]
+    # the first undecided comparison is shown: the first beta, at its first alpha
+    assert (open_case.transform["beta"], open_case.transform["alpha"]) == (2.0, 2.0 * 2.0**P1_ALPHA_SHIFTS[0])
     with pytest.raises(Reject, match="^c = t e_i$"):
         bill_gates(never, [0.0, 2.0], 1)
     assert bill_gates(never, [0.0, 2.0], 0) is not None  # growing a zero entry is in the domain
+
+
+def test_bill_gates_skips_an_alpha_float64_cannot_hold():
+    """c = (1, 1 + 2**-30), i = 0: beta = 1 + 2**-30, and 2 + 2**-30 + beta 2**-30 needs 61 bits; that
+    alpha is skipped, the larger ones decide."""
+    holds = bill_gates(FloatJudge(_share), [1.0, 1 + 2.0**-30], 0)
+    assert holds.status == "holds" and holds.transform["beta"] == 1 + 2.0**-30
 
 
 def test_bill_gates_needs_a_representable_beta():
