@@ -54,7 +54,9 @@ def test_quick_test_margin_where_float64_undershoots_a_near_tie():
 
 # SAP with integer p < q: r^(q-p) (1 + eta_r)^q = S_p^q / S_q^p is rational, decided with exact
 # integers.  With q - p = 1, r itself is rational, so gamma = n / (d - r) puts gamma (d - r) exactly
-# on the integer n: the count must be n, and n - 1 for gamma a hair smaller.
+# on the integer n: the count must be n, and n - 1 for gamma a hair smaller -- also for a hair
+# (2^-10000) that no enclosure up to EQUALITY_BITS = 8192 bits resolves: only the exact integers
+# decide that one (an enclosure would declare the tie and count n).
 
 
 @pytest.mark.parametrize("w, p, q, eta_r", [
@@ -71,7 +73,21 @@ def test_sap_count_exactly_on_an_integer_with_integer_exponents(w, p, q, eta_r):
     for n in range(1, d):
         gamma = n / (d - r)
         assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma, beta=1) == n
-        assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma * (1 - Fraction(1, 10**30)), beta=1) == n - 1
+        for hair in (Fraction(1, 10**30), Fraction(1, 2**10000)):
+            assert sap_prune_count(w, p, q, eta_r=eta_r, gamma=gamma * (1 - hair), beta=1) == n - 1
+
+
+@pytest.mark.parametrize("w", [
+    [0.0, 1.0, -1.0],  # float64 magnitudes
+    [0, THIRD, -THIRD],  # not doubles: the Fraction path
+])
+@pytest.mark.parametrize("p, q", [(0.5, 1.0), (2, 3)])
+def test_sap_count_of_equal_magnitudes_is_exact_below_the_enclosures_resolution(w, p, q):
+    """k equal non-zero magnitudes with eta_r = 0: r = k exactly.  Here d = 3, k = 2, so
+    gamma (d - r) = gamma: the count is 1 at gamma = 1 and 0 for gamma a hair (2^-10000) below 1,
+    closer than an enclosure of r at EQUALITY_BITS (8192) resolves."""
+    assert sap_prune_count(w, p, q, gamma=1) == 1
+    assert sap_prune_count(w, p, q, gamma=1 - Fraction(1, 2**10000)) == 0
 
 
 def test_count_and_bound_from_one_reading():
@@ -81,6 +97,15 @@ def test_count_and_bound_from_one_reading():
     assert count == sap_prune_count(w, **kwargs)
     assert bound == pqi_bound(w, 0.5, 1.0, 0.25, dps=40)
     assert sap_count_and_bound([0.0, -0.0], **kwargs) == (0, None)
+
+
+def test_count_and_bound_defaults_are_those_of_sap_prune_count_and_pqi_bound():
+    """eta_r defaults to 0 as in sap_prune_count and pqi_bound (contract §2); here eta_r = 1 would
+    divide r by 4 and prune 4 entries instead of 1."""
+    w = [3.0, -1.0, 0.5, 2.0, 0.0, 1.5]
+    assert sap_count_and_bound(w) == (sap_prune_count(w), pqi_bound(w))
+    assert sap_count_and_bound(w) == sap_count_and_bound(w, p=0.5, q=1.0, eta_r=0, gamma=1, beta=0.9, dps=50)
+    assert sap_count_and_bound(w)[0] != sap_count_and_bound(w, eta_r=1)[0]
 
 
 def _count_at_high_precision(w, p, q, eta_r, gamma, beta):

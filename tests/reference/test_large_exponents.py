@@ -3,6 +3,8 @@ q -> infinity reaches its limit, p close to q and tiny or huge p stay right, cer
 enclosures contain the straight formula's value, and dps is capped at MAX_DPS."""
 
 import json
+import subprocess
+import sys
 from fractions import Fraction
 from unittest import mock
 
@@ -367,6 +369,20 @@ def test_huge_integer_exponents_skip_the_exact_integers_before_computing_them():
     values = [Fraction(1, 3), Fraction(2)]
     assert sap._exact_power_sums(values, 1, 10**300) is None
     assert sap._exact_power_sums(values, 1, 2) == (Fraction(7, 3), Fraction(37, 9))
+
+
+def test_sap_count_with_p_above_the_group_size_and_a_huge_integer_q_finishes():
+    """The exact-integer budget grows with d + p: with p >= d and q = 10^300 the integers
+    S_q = sum |w_i|^q would never finish (nor fit in memory), so the count must come from the
+    enclosures.  Run in a child process so that a regression fails after a minute instead of
+    hanging the suite; r -> sum (|w_i| / max)^p = 28/27 as q -> oo, so c = floor(3 - 28/27) = 1."""
+    code = ("from sparsity_oracle.reference import sap_prune_count; "
+            "print(sap_prune_count([1.0, -3.0, 0.0], 3, 10**300))")
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("sap_prune_count(d=3, p=3, q=10**300) did not finish in 60 s")
+    assert out.stdout.strip() == "1"
 
 
 @pytest.mark.parametrize(
