@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import mpmath
@@ -150,3 +151,27 @@ def test_structural_shortcuts_of_the_retained_bound():
     # 4 equal entries, eta_r = 1: r = 4 * 2**(-q/(q-p)) = 1 at p = 1/2, q = 1, so gamma (d - r) = 3 exactly
     assert sap_prune_count([2.0] * 4, 0.5, 1, eta_r=1, gamma=1, beta=1) == 3
     assert sap_prune_count([2.0] * 4, 0.5, 1, eta_r=1, gamma=Fraction(1) - Fraction(1, 10**30), beta=1) == 2
+
+
+def test_quick_test_never_keeps_nothing_when_float64_loses_the_whole_sum():
+    """F(0) = 2^-1000 / (2^-1000 + 2^999) > 0, but 2 eps / (lambda R_0^2) = 2^1999 overflows and the
+    float64 sum is 0: k = 0 must not satisfy k >= F(k), so k* = 1; and no floating-point warning
+    escapes the quick test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pruning_limit([2.0**-500], [1], 2.0**998).kept == 1
+
+
+def test_pruning_limit_with_2_eps_beyond_the_float64_quick_range():
+    """2 eps = 2^1001 is no normal float of the quick test: the exact path decides, F(1) < 1 <= F(0)."""
+    assert pruning_limit([1, 2], [1, 1], Fraction(2) ** 1000).kept == 1
+
+
+def test_pruning_limit_reals_default_to_50_digits():
+    """k* = 1 and R_1 = sqrt(2): the default result is the 50-digit one, not the 51-digit one."""
+    default = pruning_limit([1, 1, 1], [1, 1, 1], 10**6)
+    assert default.kept == 1
+    assert default.radius == pruning_limit([1, 1, 1], [1, 1, 1], 10**6, dps=50).radius
+    assert default.radius != pruning_limit([1, 1, 1], [1, 1, 1], 10**6, dps=51).radius
+    with mpmath.workdps(60):
+        assert abs(default.radius - mpmath.sqrt(2)) < mpmath.mpf(10) ** -49

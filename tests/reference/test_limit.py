@@ -187,6 +187,8 @@ def test_spectrum_stores_exact_normalised_weights():
     assert rule.nodes == (1, 2, 3) and rule.zero_fraction == 0
     tenths = Spectrum([1.0] * 10, [0.1] * 10)
     assert sum(tenths.weights) == 1 and all(isinstance(v, Fraction) for v in tenths.weights)
+    quarter = Spectrum([1], [1], zero_fraction=0.25)
+    assert isinstance(quarter.zero_fraction, Fraction) and quarter.zero_fraction == Fraction(1, 4)
 
 
 # --- quadratic_limit ---------------------------------------------------------------------
