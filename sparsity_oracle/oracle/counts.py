@@ -24,9 +24,9 @@ def sap_count_interval(w: np.ndarray, prec: tol.Precision, p, q, eta_r, gamma, b
     d = len(w) if d is None else d
     g, b = exact_real(gamma, "gamma"), exact_real(beta, "beta")
     lo, hi = bound_endpoints(w, p, q, eta_r)
-    # the budgets are finite floats, read exactly; product_error is linear in |value|, so the
-    # product's budget is formed exactly (gamma d may exceed the float maximum)
-    per_unit = Fraction(tol.product_error(prec, 1.0))
+    # the budgets are finite floats, read exactly; the products' budgets are formed exactly from
+    # their relative budget (gamma d may exceed the float maximum)
+    per_unit = Fraction(tol.product_relative_error(prec))
     e_r = g * (hi * Fraction(tol.pqi_bound_relative_budget(prec, len(w), p, q)) + per_unit * d)
     cap = d * b
     e_b = per_unit * cap

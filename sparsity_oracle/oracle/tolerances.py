@@ -193,9 +193,14 @@ def radius_relative_budget(prec: Precision, d: int) -> float:
     return SAFETY * prec.u * (d / 2 + 2) + prec.u_out
 
 
+def product_relative_error(prec: Precision) -> float:
+    """Relative error budget of a short product of exact factors (d beta, gamma d): SAFETY u."""
+    return SAFETY * prec.u
+
+
 def product_error(prec: Precision, value: float) -> float:
     """Error budget of a short product of exact factors (d beta, gamma d): SAFETY u |value|."""
-    return SAFETY * prec.u * abs(value)
+    return product_relative_error(prec) * abs(value)
 
 
 def pqi_bound_via_pq_index_budget(prec: Precision, d: int, p: float, q: float, pqi: float) -> float:
