@@ -18,10 +18,11 @@ A surviving mutant that no test can notice (the behaviour is the same) is *equiv
 is listed with its reason in ``benchmarks/mutation_equivalents.toml`` and counted apart.
 Score = killed / (mutants - equivalent), with timeouts counted as killed (the tests did not
 pass: a hung test fails CI through pytest-timeout too), and so do crashes (the test process
-killed by a signal, e.g. when a mutant exhausts the memory).  mutmut's own "timeout" also covers its
-test runner's errors (exit 255: a test id pytest could not find again); those are no verdict, and
-are judged again in a fresh process (``collect_mutmut``).  Results go to ``.mutation/results/<group>-<tool>.json`` and the table (markdown) to
-``.mutation/table.md``; each row records the commit it was measured on.
+killed by a signal, e.g. when a mutant exhausts the memory).  mutmut's own "timeout" also
+covers its test runner's errors (exit 255: a test id pytest could not find again); those are
+no verdict, and are judged again in a fresh process (``collect_mutmut``).  Results go to
+``.mutation/results/<group>-<tool>.json`` and the table (markdown) to ``.mutation/table.md``;
+each row records the commit it was measured on.
 
     bash benchmarks/mutation.sh                      # every group, both tools
     bash benchmarks/mutation.sh reference.sap proofs.core     # some modules
@@ -206,8 +207,8 @@ CONFIRM_TIMEOUT = 3600
 
 
 #: mutmut's exit codes (``mutmut.stats``) read as a verdict; any other code is an error, not a
-#: verdict ("no verdict"): 255 is an exception in mutmut's test runner (pytest exit 4, a test id not found),
-#: which ``mutmut results`` prints as "timeout"
+#: verdict ("no verdict"): 255 is an exception in mutmut's test runner (pytest exit 4, a test id
+#: not found), which ``mutmut results`` prints as "timeout"
 MUTMUT_VERDICTS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
                    -24: "timeout", 24: "timeout", 152: "timeout", 36: "timeout", -9: "crashed", -11: "crashed"}
 
@@ -262,8 +263,8 @@ def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
 
 def recheck(name: str, group: Group) -> dict:
     """The survivors of the stored mutmut run of ``name`` but the listed equivalents, judged again
-    by the working tree's tests (each against the group's whole test selection, as ``confirm``); the mutated files
-    must be unchanged since that run (else a full run is needed).  The row then records both
+    by the working tree's tests (each against the group's whole test selection, as ``confirm``);
+    the mutated files must be unchanged since that run (else a full run is needed).  The row then records both
     commits: ``<source commit> / tests <tests commit>``."""
     where = workspace(name)
     path = RESULTS / f"{name}-mutmut{'-' + LABEL if LABEL else ''}.json"

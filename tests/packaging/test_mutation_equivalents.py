@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository (its layout, not th
 ENTRIES = tomllib.loads((ROOT / "benchmarks" / "mutation_equivalents.toml").read_text())["equivalent"]
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e['file']}:{e.get('function', '')}:{ENTRIES.index(e)}")
+@pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e['file']}:{e.get('function', '')}:{i}" for i, e in enumerate(ENTRIES)])
 def test_each_listed_equivalent_matches_the_code(entry):
     source = {line.strip() for line in (ROOT / entry["file"]).read_text().splitlines()}
     missing = [line for line in entry["original"].strip().splitlines() if line.strip() not in source]
