@@ -134,7 +134,8 @@ else
 fi
 
 # --------------------------------------------------------- the project, installed without network
-if "$PY" -c "import sparsity_oracle, sys, pathlib; sys.exit(0 if pathlib.Path(sparsity_oracle.__file__).resolve().parent == pathlib.Path('$ROOT/sparsity_oracle').resolve() else 1)" >/dev/null 2>&1; then
+# (checked from / : in the root, the folder sparsity_oracle/ imports without gpu_impl/ and the rest)
+if (cd / && "$PY" -c "import sparsity_oracle.gpu_impl as g, sys, pathlib; sys.exit(0 if pathlib.Path(g.__file__).resolve().parent == pathlib.Path('$ROOT/gpu_impl').resolve() else 1)") >/dev/null 2>&1; then
     log "sparsity_oracle is already installed from $ROOT"
     STEPS+=("| install (pip -e ., no network) | not needed: already installed from this checkout | 0 |")
 else
