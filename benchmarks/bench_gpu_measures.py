@@ -14,7 +14,7 @@ On CUDA every time is taken with CUDA events around the call (after a warm-up), 
 ``time.perf_counter``; the best of ``--repeat``.  Every table row names the device.
 
 Usage: python benchmarks/bench_gpu_measures.py [--device auto|cpu|cuda] [--size 10000000]
-       [--repeat 5] [--threads N] [--gpu-size 1000000000] [--quick]
+       [--repeat 5] [--threads N] [--gpu-size 1000000000] [--kernel-sweep] [--quick]
 """
 
 from __future__ import annotations
@@ -149,7 +149,11 @@ def copy_seconds(w: torch.Tensor, repeat: int, device: torch.device) -> float:
     return best_time(lambda: out.copy_(w), repeat, device)
 
 
-def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[str, str]]:
+#: (tile, warps) of gpu_impl.kernels timed by --kernel-sweep
+KERNEL_CONFIGS = ((4096, 4), (2048, 8), (1024, 8), (1024, 4), (512, 4))
+
+
+def bench_bandwidth(size: int, repeat: int, device: torch.device, kernel_sweep: bool = False) -> list[tuple[str, str]]:
     w = torch.randn(size, device=device)
     copy = copy_seconds(w, repeat, device)
     copy_bandwidth = 2 * w.numel() * w.element_size() / copy  # bytes read + written
@@ -159,9 +163,12 @@ def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[
     measures = [("PQI p=0.5 q=1", pq_index, " (target >= 70 %)"),
                 ("PQI p=0.1 q=2", lambda x: pq_index(x, 0.1, 2.0), ""),
                 ("Gini", gini, "")]
-    if kernels.runs_on(w):
-        measures.insert(1, ("PQI p=0.5 q=1 power sums, one-pass kernel with fast_log2",
-                            lambda x: kernels.one_pass_power_sums(x.view(1, -1), None, (0.5, 1.0), fast_log2=True), ""))
+    if kernels.runs_on(w) and kernel_sweep:
+        measures[1:1] = [(f"PQI p=0.5 q=1 power sums, kernel tile {block} on {warps} warps"
+                          f"{', fast_log2' if fast else ''}",
+                          lambda x, b=block, n=warps, f=fast: kernels.one_pass_power_sums(
+                              x.view(1, -1), None, (0.5, 1.0), fast_log2=f, block=b, warps=n), "")
+                         for block, warps in KERNEL_CONFIGS for fast in (False, True)[:1 if kernels.INTERPRETED else 2]]
     for label, fn, target in measures:
         n = size
         if device.type == "cuda":
@@ -193,6 +200,8 @@ def main(argv=None) -> None:
     parser.add_argument("--gpu-size", type=int, default=10**9, help="entries for (c) (at most 1e8 on the CPU)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--kernel-sweep", action="store_true",
+                        help="(c) also times gpu_impl.kernels' power sums for each tile/warps/log2 setting (CUDA)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (and only the first 2 ResNet-18 layers in (b)): check that it runs")
     args = parser.parse_args(argv)
@@ -207,7 +216,7 @@ def main(argv=None) -> None:
         args.gpu_size = min(args.gpu_size, 10**8)
     rows = bench_paper(args.size, args.repeat)
     rows += bench_neurons(args.repeat, device, layers=2 if args.quick else None)
-    rows += bench_bandwidth(args.gpu_size, args.repeat, device)
+    rows += bench_bandwidth(args.gpu_size, args.repeat, device, args.kernel_sweep)
     print(f"`{shlex.join([sys.executable, *sys.argv])}`  (torch {torch.__version__}, "
           f"{torch.get_num_threads()} CPU threads)\n")
     print("| measurement | result |\n|---|---|")

@@ -187,7 +187,7 @@ if [ "$QUICK" -eq 1 ]; then
     bench "HVP vs gradient" 120 "$PY" benchmarks/bench_hessian.py --device "$DEV" --quick
 else
     bench "measures: PQI and Gini bandwidth, ResNet-18 neuron-wise counts" 150 \
-        "$PY" benchmarks/bench_gpu_measures.py --device "$DEV" --size 10000000 --gpu-size 1000000000 --repeat 5
+        "$PY" benchmarks/bench_gpu_measures.py --device "$DEV" --size 10000000 --gpu-size 1000000000 --repeat 5 --kernel-sweep
     bench "masked vs unmasked training throughput" 120 \
         "$PY" benchmarks/bench_experiments.py --device "$DEV" --synthetic-only --samples 60000 --repeats 3
     bench "PSO step vs training step" 90 "$PY" benchmarks/bench_spode.py --device "$DEV" --full-steps 100

@@ -23,9 +23,11 @@ Error (``power_sum_error``, relative, of s_t; u = 2^-24), for a tile of b entrie
 exponent x_i is rounded once (|x_i| u; the |x_i|, weighted by the terms 2^{x_i} of which the
 largest is >= 1, average at most log2 b + log2 log2 b + 2 + t), log2(m_i) adds t u (4 t u with
 ``fast_log2``: lg2.approx.f32 is within 2^-22), exp2 (ex2.approx.f32) 4 u, and the float32 sum
-of the tile (serial over each thread's ceil(b/128) entries, then a tree over 128 threads) its
-count.  The float64 combination adds 1 u.  At most 54 u + 1.4 t u for a full tile: within the
-oracle's budget for PQI (``oracle.tolerances.pq_index_budget``) for every d.
+of the tile (serial over each thread's b / (32 WARPS) entries, then a tree over the threads) its
+count.  The float64 combination adds 1 u.  At most 28 u + 1.4 t u (fast_log2: + 2.1 t u) for a
+full tile of 1024 on 8 warps: within the oracle's budget for PQI
+(``oracle.tolerances.pq_index_budget``, 4 (1/p + 1/q) P(d) u) for every d.  On an H200 the
+kernel's results were within this bound in every CUDA test (docs/gpu/h200-2026-11-26-second).
 
 ``runs_on(x)``: CUDA tensors where Triton imports, and any tensor under Triton's interpreter
 (``TRITON_INTERPRET=1`` set before the first import of Triton): that is how the tests check this
@@ -45,20 +47,24 @@ try:
 except ImportError:  # Triton comes with torch's CUDA wheels; without it, the torch path runs
     triton = None
 
-#: Entries per program (one tile of one slice), and the threads that share them (4 warps).
-BLOCK = 4096
-_THREADS = 128
+#: Entries per program (one tile of one slice), and the warps of 32 threads that share them.
+#: 4096 entries on 4 warps took 192 registers a thread (ptxas, sm_90), i.e. 8 resident warps
+#: an SM, and ran at 13 % of an H200's copy bandwidth; 1024 on 8 warps takes 37 (48 resident
+#: warps).  docs/gpu/README.md: the sweep that should choose them on the device.
+BLOCK = 1024
+WARPS = 8
 #: Whether the kernel was built for Triton's interpreter (TRITON_INTERPRET=1 at import).
 INTERPRETED = False
 
 
-def power_sum_error(n: int, t: float, *, fast_log2: bool = False) -> float:
+def power_sum_error(n: int, t: float, *, fast_log2: bool = False, block: int = BLOCK, warps: int = WARPS) -> float:
     """Bound on the relative error of ``one_pass_power_sums``'s s_t for slices of n entries
     (module docstring; u = 2^-24)."""
-    b = max(min(n, BLOCK), 4)
+    b = max(min(n, block), 4)
+    threads = 32 * warps
     exponent = math.log(2) * (math.log2(b) + math.log2(math.log2(b)) + 2 + t)
     log2_m = math.log(2) * t * (4 if fast_log2 else 1)
-    tile_sum = math.ceil(b / _THREADS) - 1 + math.ceil(math.log2(min(b, _THREADS)))
+    tile_sum = math.ceil(b / threads) - 1 + math.ceil(math.log2(min(b, threads)))
     return (exponent + log2_m + 4 + tile_sum + 1) * 2.0**-24
 
 
@@ -118,25 +124,27 @@ if triton is not None:
 
 
 def one_pass_power_sums(x: torch.Tensor, mask: torch.Tensor | None, exponents: tuple[float, float], *,
-                        fast_log2: bool = False) -> tuple[torch.Tensor, list[torch.Tensor], bool]:
+                        fast_log2: bool = False, block: int = BLOCK,
+                        warps: int = WARPS) -> tuple[torch.Tensor, list[torch.Tensor], bool]:
     r"""``(top, [s_p, s_q], has_nonfinite)`` of the (B, n) float16/bfloat16/float32 tensor ``x``
     (``mask``: bool (B, n) or None) in one read: top = max |w| per row (float64, 0 for rows
     without a non-zero used entry), s_t = sum_i (|w_i| / top)^t (float64, 0 for such rows) for
     the two exponents 0 < t <= 64, and whether a used entry is NaN or inf (then top and s_t are
     meaningless).  Only where ``runs_on(x)``.  ``fast_log2``: log2(m_i) by the approximate
-    instruction (lg2.approx.f32, CUDA only) instead of the accurate libdevice function."""
+    instruction (lg2.approx.f32, CUDA only) instead of the accurate libdevice function;
+    ``block`` (a power of two) and ``warps``: the tile and its threads (benchmarks sweep them)."""
     p, q = (float(t) for t in exponents)
     batch, n = x.shape
     x = x.contiguous()
     mask = None if mask is None else mask.contiguous().view(torch.uint8)
-    tiles = triton.cdiv(max(n, 1), BLOCK)
+    tiles = triton.cdiv(max(n, 1), block)
     out = {name: torch.empty(batch * tiles, dtype=dtype, device=x.device)
            for name, dtype in (("exponent", torch.int32), ("max", torch.float32), ("p", torch.float32),
                                ("q", torch.float32), ("bad", torch.int32))}
     _tile_power_sums[(batch * tiles,)](x, x if mask is None else mask, n, tiles, p, q, out["exponent"], out["max"],
                                        out["p"], out["q"], out["bad"], HAS_MASK=mask is not None,
-                                       P_IS_ONE=p == 1, Q_IS_ONE=q == 1, FAST_LOG2=fast_log2, BLOCK=BLOCK,
-                                       num_warps=_THREADS // 32)
+                                       P_IS_ONE=p == 1, Q_IS_ONE=q == 1, FAST_LOG2=fast_log2, BLOCK=block,
+                                       num_warps=warps)
     exponent = out["exponent"].view(batch, tiles)
     top_exponent = exponent.amax(dim=1)
     shift = (exponent - top_exponent[:, None]).to(torch.float64)
