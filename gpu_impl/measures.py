@@ -8,11 +8,15 @@ dimensions).  With ``mask`` (a bool tensor of ``w``'s shape) only the entries wh
 count: d is the number of unmasked entries of the slice, and masked entries are ignored
 entirely (they may even be NaN).
 
-Results are float64 tensors on ``w``'s device, whatever the input dtype.  Every sum is
-accumulated in float64 (torch's pairwise reductions), so the length of the input costs no
-accuracy; the power terms of float16/bfloat16/float32 inputs are formed in float32 (relative
-error about 2^-24 each, so PQI is within about (1/p + 1/q) 2^-24 of the exact value of the
-given float32 numbers), those of float64 inputs in float64.
+Results are float64 tensors on ``w``'s device, whatever the input dtype.  On the torch path
+every sum is accumulated in float64 (torch's pairwise reductions), so the length of the input
+costs no accuracy; the power terms of float16/bfloat16/float32 inputs are formed in float32
+(relative error about 2^-24 each, so PQI is within about (1/p + 1/q) 2^-24 of the exact value of
+the given float32 numbers), those of float64 inputs in float64.  ``pq_index`` of a
+float16/bfloat16/float32 tensor on CUDA reads it once with the Triton kernel of
+``gpu_impl.kernels`` instead: float32 terms summed in float32 per tile of 1024, the tiles in
+float64, so PQI is within (1/p) e_p + (1/q) e_q of the exact value, e_t =
+``kernels.power_sum_error(d, t)`` (at most about 28 u + 1.4 t u, u = 2^-24).
 
 ValueError (contract §1) for an empty tensor, a NaN/inf among the used entries (the message gives its index), p <= 0, q <= p, and a slice that has no unmasked entry
 or only zeros (PQI and Gini are undefined there; the message names the slice).
