@@ -52,6 +52,20 @@ def test_results_are_float64_on_the_input_device():
     assert pq_index(w).shape == () and pq_index(w, dim=1).shape == (3,) and gini(w, dim=0).shape == (4,)
 
 
+def test_every_tensor_is_made_on_the_input_device_whatever_the_default_device():
+    """With torch's default device elsewhere (a user's ``torch.set_default_device("cuda")``; here
+    "meta", which cannot mix with the CPU), the measures still compute on w's device."""
+    gen = torch.Generator().manual_seed(7)
+    w = torch.randn(5, 7, generator=gen)
+    mask = torch.rand(5, 7, generator=gen) < 0.7
+    want = [fn(w, dim=1, mask=mask) for fn in (pq_index, gini)]
+    with torch.device("meta"):
+        got = [fn(w, dim=1, mask=mask) for fn in (pq_index, gini)]
+    for value, expected in zip(got, want):
+        assert value.device == w.device
+        torch.testing.assert_close(value, expected, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("dtype,scales", [
     (torch.float32, [1e30, 1e-30, 2.0**-120, 3e37]),
     (torch.float64, [1e300, 1e-300, 1e-310, 1e30]),
@@ -162,9 +176,11 @@ def test_errors(fn):
         fn(torch.tensor([[1.0], [float("nan")]]))
     with pytest.raises(ValueError, match=r"w\[2\] is -inf"):
         fn(torch.tensor([1.0, 2.0, -float("inf")]))
-    with pytest.raises(ValueError, match="no non-zero entry"):
+    name = fn.__name__
+    with pytest.raises(ValueError, match=rf"^{name} is undefined for an all-zero or empty vector: w has no non-zero entry$"):
         fn(torch.zeros(5))
-    with pytest.raises(ValueError, match=r"batch index \(1,\).*no non-zero entry"):
+    with pytest.raises(ValueError, match=rf"^{name} is undefined for an all-zero or empty vector: the slice of w at "
+                                         r"batch index \(1,\) \(reduced dims \(1,\)\) has no non-zero entry$"):
         fn(torch.tensor([[1.0, 2.0], [0.0, 0.0]]), dim=1)
     with pytest.raises(ValueError, match=r"batch index \(0,\).*no unmasked entry"):
         fn(torch.tensor([[1.0, 2.0], [1.0, 0.0]]), dim=1, mask=torch.tensor([[False, False], [True, True]]))
