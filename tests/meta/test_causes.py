@@ -9,6 +9,7 @@ import pytest
 
 from sparsity_oracle import reference
 from sparsity_oracle.oracle import CAUSES, CONVENTIONS, Case, check, find_case, run_checks
+from sparsity_oracle.oracle.causes import Diagnosis
 from meta import defects
 from meta.defects import EXPECTED
 
@@ -115,3 +116,155 @@ def test_a_count_with_d_the_nonzero_entries_is_named_nonzero_d(w, eta_r, gamma, 
     failure = check(NonzeroDCount(), case)
     assert failure is not None and failure.returned == repr(counts[1]), failure
     assert (failure.cause, failure.conventions) == ("convention", ("nonzero-d",)), failure
+
+
+# --- masks: the rejection report, group by group ---------------------------------------------
+
+
+class PrunesEntries:
+    """A mask implementation that prunes, from the given masks, the listed flat entries of each
+    tensor (``pruned``), whatever the weights; ``revived``: the tensors returned all kept."""
+
+    DTYPE = "float64"
+
+    def __init__(self, pruned: dict, revived=(), as_float=()):
+        self.pruned, self.revived, self.as_float = pruned, revived, as_float
+
+    def _masks(self, weights, masks, **params):
+        out = {}
+        for k, mask in masks.items():
+            new = np.ones(mask.shape, dtype=bool) if k in self.revived else mask.copy()
+            new.reshape(-1)[self.pruned.get(k, [])] = False
+            out[k] = new.astype(float) if k in self.as_float else new
+        return out
+
+    sap_masks = fixed_ratio_masks = _masks
+
+
+SAP_PARAMS = {"p": 0.5, "q": 1.0, "eta_r": 0.0, "gamma": 1.0, "beta": 0.9}
+
+
+def _mask_case(function, weights, scope="layer", masks=None, **params):
+    weights = {k: np.array(v, dtype=float) for k, v in weights.items()}
+    masks = masks or {k: np.ones(v.shape, dtype=bool) for k, v in weights.items()}
+    return Case(function, {"weights": weights, "masks": masks, "scope": scope, **params}, "masks report")
+
+
+def _report(failure):
+    """What a user reads first: the cause, its conventions, the reason and the groups' note."""
+    return failure.cause, failure.conventions, failure.reason, failure.note
+
+
+NO_EXPLANATION = Diagnosis("wrong-value", reason="no known explanation", fallback=True)
+
+
+def test_other_entries_among_ties_are_named_tie_order():
+    """[1, 2, 2, 3], amount 0.5: the contract prunes entries 0 and 1; 0 and 2 have the same
+    magnitudes."""
+    failure = check(PrunesEntries({"a": [0, 2]}), _mask_case("fixed_ratio_masks", {"a": [1, 2, 2, 3]}, amount=0.5))
+    assert _report(failure) == ("convention", ("tie-order",), "the right count and magnitudes, other entries among ties",
+                                "group [a[0, 1, 2, 3]]: pruned 2, admitted [2] (convention)")
+    assert failure.alternatives == ()
+
+
+def test_a_count_convention_with_other_entries_among_ties_names_both():
+    """[1, 1, 2], amount 0.5: round(1.5) = 2 admitted; floor gives 1, and entry 1 ties entry 0."""
+    failure = check(PrunesEntries({"a": [1]}), _mask_case("fixed_ratio_masks", {"a": [1, 1, 2]}, amount=0.5))
+    assert _report(failure) == ("convention", ("floor-count", "tie-order"),
+                                "pruned 1: floor-count admits [1], other entries among ties",
+                                "group [a[0, 1, 2]]: pruned 1, admitted [2] (convention)")
+    assert failure.alternatives == (Diagnosis("off-by-one", reason="pruned 1, admitted [2]"), NO_EXPLANATION)
+
+
+def test_pruning_at_the_quantile_inclusive_is_named_quantile_threshold():
+    """[1..5], amount 0.5: the quantile is 3 itself; |w| <= 3 prunes 3 entries, round(2.5) = 2."""
+    failure = check(PrunesEntries({"a": [0, 1, 2]}), _mask_case("fixed_ratio_masks", {"a": range(1, 6)}, amount=0.5))
+    assert _report(failure) == ("convention", ("quantile-threshold",), "pruned 3, the entries quantile-threshold gives",
+                                "group [a[0, 1, 2, 3]...]: pruned 3, admitted [2] (convention)")
+    assert failure.alternatives == (Diagnosis("off-by-one", reason="pruned 3, admitted [2]"), NO_EXPLANATION)
+
+
+def test_amount_one_pruning_all_but_one_is_judged():
+    """amount 1 admits every entry of the group: the threshold conventions are still judged (no
+    index past the group's end); |w| < quantile(1) = max prunes all but the largest."""
+    failure = check(PrunesEntries({"a": range(5)}), _mask_case("fixed_ratio_masks", {"a": range(1, 7)}, amount=1.0))
+    assert _report(failure) == ("convention", ("quantile-threshold",), "pruned 5, the entries quantile-threshold gives",
+                                "group [a[0, 1, 2, 3]...]: pruned 5, admitted [6] (convention)")
+    assert failure.alternatives == (Diagnosis("off-by-one", reason="pruned 5, admitted [6]"), NO_EXPLANATION)
+
+
+def test_one_entry_too_many_is_off_by_one_with_the_admitted_count():
+    failure = check(PrunesEntries({"a": [0, 1, 2, 3]}), _mask_case("fixed_ratio_masks", {"a": range(1, 7)}, amount=0.5))
+    assert _report(failure) == ("off-by-one", (), "pruned 4, admitted [3]",
+                                "group [a[0, 1, 2, 3]...]: pruned 4, admitted [3] (off-by-one)")
+    assert failure.alternatives == (NO_EXPLANATION,)
+
+
+def test_sap_masks_with_the_ceiling_in_a_group_with_zeros_is_named_ceil_count():
+    """d = 6 with two zeros: gamma (d - r) = 2.37..; the ceiling prunes 3 (d = 4 would give 0)."""
+    failure = check(PrunesEntries({"a": [0, 3, 5]}),
+                    _mask_case("sap_masks", {"a": [0.0, 1.0, 2.0, 0.0, 3.0, 0.5]}, **SAP_PARAMS))
+    assert _report(failure) == ("convention", ("ceil-count",), "pruned 3: ceil-count admits [3]",
+                                "group [a[0, 1, 2, 3]...]: pruned 3, admitted [2] (convention)")
+    assert failure.alternatives == (Diagnosis("off-by-one", reason="pruned 3, admitted [2]"), NO_EXPLANATION)
+
+
+def test_sap_masks_of_weights_whose_power_sum_underflows_name_underflow():
+    """|w| ~ 1e-200, q = 2: sum |w|^2 ~ 2^-1324 lies below float64's normal range."""
+    failure = check(PrunesEntries({"a": range(4)}),
+                    _mask_case("sap_masks", {"a": [1e-200, 2e-200, 3e-200, 4e-200]}, **{**SAP_PARAMS, "p": 1.0, "q": 2.0}))
+    assert _report(failure) == ("underflow", (), "sum |w|^2 = 2^-1324 is below float64's normal range (2.23e-308)",
+                                "group [a[0, 1, 2, 3]]: pruned 4, admitted [0] (underflow)")
+
+
+def test_groups_sharing_an_explanation_report_it_first_with_the_group_count():
+    """a: [1..5] pruned 3 (quantile-threshold or off-by-one), b: [1..6] pruned 4 (off-by-one
+    only): the shared off-by-one is the cause, and each group lists it first."""
+    failure = check(PrunesEntries({"a": [0, 1, 2], "b": [0, 1, 2, 3]}),
+                    _mask_case("fixed_ratio_masks", {"a": range(1, 6), "b": range(1, 7)}, amount=0.5))
+    assert _report(failure) == ("off-by-one", (), "2 group(s): pruned 3, admitted [2]",
+                                "group [a[0, 1, 2, 3]...]: pruned 3, admitted [2] (off-by-one); "
+                                "group [b[0, 1, 2, 3]...]: pruned 4, admitted [3] (off-by-one)")
+    assert [g.diagnosis for g in failure.groups] == [Diagnosis("off-by-one", reason="pruned 3, admitted [2]"),
+                                                     Diagnosis("off-by-one", reason="pruned 4, admitted [3]")]
+
+
+def test_groups_with_different_conventions_report_them_all():
+    """a: tie-order alone, b: floor-count with tie-order: no explanation is shared, all are
+    conventions; ``--accept`` needs both."""
+    failure = check(PrunesEntries({"a": [0, 2], "b": [1]}),
+                    _mask_case("fixed_ratio_masks", {"a": [1, 2, 2, 3], "b": [1, 1, 2]}, amount=0.5))
+    assert _report(failure) == ("convention", ("tie-order", "floor-count"), "2 group(s) convention",
+                                "group [a[0, 1, 2, 3]]: pruned 2, admitted [2] (convention); "
+                                "group [b[0, 1, 2]]: pruned 1, admitted [2] (convention)")
+    assert failure.alternatives == ()
+
+
+def test_groups_without_a_shared_explanation_report_the_worst_and_count_each_cause():
+    failure = check(PrunesEntries({"a": [0, 2], "b": [0, 2], "c": [0, 1, 2, 3]}),
+                    _mask_case("fixed_ratio_masks", {"a": [1, 2, 2, 3], "b": [1, 2, 2, 3], "c": range(1, 7)}, amount=0.5))
+    assert _report(failure) == ("off-by-one", (), "2 group(s) convention, 1 group(s) off-by-one",
+                                "group [a[0, 1, 2, 3]]: pruned 2, admitted [2] (convention); "
+                                "group [b[0, 1, 2, 3]]: pruned 2, admitted [2] (convention); "
+                                "group [c[0, 1, 2, 3]...]: pruned 4, admitted [3] (off-by-one)")
+
+
+def test_the_note_shows_four_groups_and_counts_the_rest():
+    """Five neurons of [3k+1, 3k+2, 3k+3], amount 0.5, each pruning floor(1.5) = 1."""
+    failure = check(PrunesEntries({"a": [0, 3, 6, 9, 12]}),
+                    _mask_case("fixed_ratio_masks", {"a": np.arange(1.0, 16.0).reshape(5, 3)}, "neuron", amount=0.5))
+    groups = [f"group [a[{3 * k}, {3 * k + 1}, {3 * k + 2}]]: pruned 1, admitted [2] (convention)" for k in range(4)]
+    assert _report(failure) == ("convention", ("floor-count",), "5 group(s): pruned 1: floor-count admits [1]",
+                                "; ".join(groups) + "; ... 1 more groups")
+    assert len(failure.groups) == 5
+
+
+def test_malformed_masks_are_reported_each_with_the_reference():
+    """a returned as floats, b with its already-pruned entry 1 kept again (4 kept entries stay)."""
+    weights = {"a": np.arange(1.0, 7.0).reshape(2, 3), "b": np.array([0.5, -1.5, 2.5, -3.5, 4.5])}
+    masks = {"a": np.ones((2, 3), dtype=bool), "b": np.array([True, False, True, True, True])}
+    case = _mask_case("fixed_ratio_masks", weights, masks=masks, amount=0.5)
+    problems = "mask 'a': expected bool (2, 3), got float64 (2, 3); mask 'b': 1 already-pruned entries revived"
+    failure = check(PrunesEntries({}, revived=("b",), as_float=("a",)), case)
+    assert _report(failure) == ("wrong-value", (), problems, problems)
+    assert failure.reference == str({k: v.astype(int).tolist() for k, v in reference.fixed_ratio_masks(**case.kwargs).items()})
