@@ -30,7 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sparsity_oracle.gpu_impl import gini, pq_index, sap_prune_count  # noqa: E402
+from sparsity_oracle.gpu_impl import gini, kernels, pq_index, sap_prune_count  # noqa: E402
 
 
 def paper_pq_index(w: torch.Tensor, p: float = 0.5, q: float = 1.0) -> torch.Tensor:
@@ -156,8 +156,16 @@ def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[
     name = device_name(device)
     rows = [(f"(c) copy of {size:.0e} float32, {name}",
              f"{copy * 1e3:.2f} ms = {copy_bandwidth / 1e9:.3g} GB/s (read + written)")]
-    for label, fn, target in (("PQI p=0.5 q=1", pq_index, " (target >= 70 %)"), ("Gini", gini, "")):
+    measures = [("PQI p=0.5 q=1", pq_index, " (target >= 70 %)"),
+                ("PQI p=0.1 q=2", lambda x: pq_index(x, 0.1, 2.0), ""),
+                ("Gini", gini, "")]
+    if kernels.runs_on(w):
+        measures.insert(1, ("PQI p=0.5 q=1 power sums, one-pass kernel with fast_log2",
+                            lambda x: kernels.one_pass_power_sums(x.view(1, -1), None, (0.5, 1.0), fast_log2=True), ""))
+    for label, fn, target in measures:
         n = size
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
         try:
             seconds = best_time(lambda: fn(w), repeat, device)
         except torch.OutOfMemoryError:
@@ -168,11 +176,13 @@ def bench_bandwidth(size: int, repeat: int, device: torch.device) -> list[tuple[
             n = size // 10
             seconds = best_time(lambda: fn(w[:n]), repeat, device)
         bandwidth = n * w.element_size() / seconds  # the input read once
+        peak = ""
+        if device.type == "cuda":
+            extra = torch.cuda.max_memory_allocated(device) - torch.cuda.memory_allocated(device)
+            peak = f"; peak device memory +{extra / 2**30:.2f} GiB beside the input"
         rows.append((f"(c) {label} of {n:.0e} float32, {name}",
                      f"{seconds * 1e3:.2f} ms = {bandwidth / 1e9:.3g} GB/s = "
-                     f"{bandwidth / copy_bandwidth:.1%} of copy bandwidth{target}"))
-    if device.type == "cuda":
-        rows.append((f"(c) peak device memory allocated, {name}", f"{torch.cuda.max_memory_allocated(device) / 2**30:.1f} GiB"))
+                     f"{bandwidth / copy_bandwidth:.1%} of copy bandwidth{target}{peak}"))
     return rows
 
 

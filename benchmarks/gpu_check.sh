@@ -13,6 +13,7 @@
 #   benchmarks.md  every benchmark table
 #   compare.md     CPU run against CUDA run: SAP, PSO, limit, one-shot methods (compare_runs.py)
 #   gpu_check.log  everything printed, in order
+# $GPU_CHECK_ONESHOT: the one-shot methods run on both devices (default "mag random snip synflow grasp").
 # The whole has a budget of $GPU_CHECK_BUDGET seconds (default 450): each step's limit is cut to
 # what is left of it, and a step with under 5 s left is skipped (listed, exit status 1), so the
 # script ends within the budget (+ 10 s) even when steps run to their limits.
@@ -208,7 +209,7 @@ else
     PSO_ARGS=(--model cnn --densities 0.1 0.05 --ode-steps 30 --finetune-epochs 2)
     LIMIT_ARGS=(--model mlp --spectrum slq --lanczos-steps 50 --probes 4 --hessian-samples 1024
                 --ratios 0 0.2 0.4 0.6 0.8 0.9 --finetune-epochs 1)
-    ONESHOT_METHODS=(mag random snip synflow grasp)
+    read -r -a ONESHOT_METHODS <<<"${GPU_CHECK_ONESHOT:-mag random snip synflow grasp}"
 fi
 CLI=("$PY" -m sparsity_oracle)
 step "dense checkpoint (${DENSE_ARGS[*]}) on the CPU" 120 "${CLI[@]}" reproduce --method mag "${DENSE_ARGS[@]}" \
@@ -254,6 +255,21 @@ else
 fi
 step "$TITLE" 120 "$PY" benchmarks/compare_runs.py "$WORK/cpu" "$WORK/$OTHER" --checkpoints --across-devices
 sed -n "/^=== $TITLE (limit/,/^=== $TITLE: exit/p" "$LOG" | sed '1d;$d' >>"$COMPARE"
+if [ "$CUDA" -eq 1 ]; then
+    # PSO again on CUDA with TF32 off (cuDNN convolutions use TF32 by default on Ampere and later;
+    # the CPU computes in float32): if TF32 is why the PSO masks differ, these agree more closely.
+    step "PSO run on cuda, TF32 off (NVIDIA_TF32_OVERRIDE=0)" 150 env NVIDIA_TF32_OVERRIDE=0 "${CLI[@]}" reproduce \
+        --method spode "${PSO_ARGS[@]}" --init "$WORK/dense/dense.pt" --device cuda --no-progress --out "$WORK/cuda_no_tf32/pso"
+    mkdir -p "$WORK/cpu_pso" && ln -s "$WORK/cpu/pso" "$WORK/cpu_pso/pso"
+    step "compare CPU vs CUDA PSO, TF32 off" 60 "$PY" benchmarks/compare_runs.py "$WORK/cpu_pso" "$WORK/cuda_no_tf32" \
+        --checkpoints --across-devices
+    {
+        echo ""
+        echo "## PSO on CUDA with TF32 off (NVIDIA_TF32_OVERRIDE=0) against the CPU"
+        echo ""
+        sed -n "/^=== compare CPU vs CUDA PSO, TF32 off (limit/,/^=== compare CPU vs CUDA PSO, TF32 off: exit/p" "$LOG" | sed '1d;$d'
+    } >>"$COMPARE"
+fi
 
 # ------------------------------------------------------------------------------------ summary
 {

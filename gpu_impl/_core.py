@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import kernels
 from .validation import describe
 
 #: Accumulation and result dtype of every real result of gpu_impl.
@@ -213,6 +214,21 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
         for i, t in enumerate(exponents):
             sums[i] += term_sum(a, i, t)
     return [total / top_term for total, top_term in zip(sums, largest)]
+
+
+def maxima_and_power_sums(rows: Rows, exponents: tuple[float, float]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``(slice_maxima(rows), power_sums(rows, top, exponents))``, read once where it can be: on
+    CUDA, for float16/bfloat16/float32 input and exponents <= 64, by the Triton kernel of
+    ``kernels.one_pass_power_sums`` (same values within its error, a few u more than the torch
+    path's); elsewhere by the two functions.  ValueError for a NaN/inf among the used entries."""
+    x = rows.rows
+    if kernels.runs_on(x) and x.dtype != ACC and max(exponents) <= _FLOAT32_MAX_EXPONENT:
+        top, sums, nonfinite = kernels.one_pass_power_sums(x, rows.mask, exponents)
+        if nonfinite:
+            require_finite(rows.source, rows.name, rows.source_mask)
+        return top, sums
+    top = slice_maxima(rows)
+    return top, power_sums(rows, top, exponents)
 
 
 def _float32_power(y: torch.Tensor, t: float) -> torch.Tensor:

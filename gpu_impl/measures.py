@@ -39,10 +39,9 @@ def pq_index(w, p=0.5, q=1.0, *, dim=None, mask=None) -> torch.Tensor:
     """
     p, q = validation.p_and_q(p, q)
     rows = _core.as_rows(w, dim, mask)
-    top = _core.slice_maxima(rows)
+    top, (s_p, s_q) = _core.maxima_and_power_sums(rows, (p, q))
     count = rows.count()
     _core.require_defined(rows, count, top, "pq_index")
-    s_p, s_q = _core.power_sums(rows, top, (p, q))
     return rows.shape_result(_core.pqi_from_power_sums(s_p, s_q, count.to(_core.ACC), p, q))
 
 
