@@ -35,10 +35,12 @@ from .names import SCOPES
 
 def log_retained_from_power_sums(s_p: torch.Tensor, s_q: torch.Tensor, p: float, q: float,
                                  eta_r: float) -> torch.Tensor:
-    """log r = (q log s_p - p log s_q)/(q - p) - q/(q - p) log(1 + eta_r) from the scaled power
-    sums s_t = sum_i (|w_i|/max)^t (float64; r is invariant under the scaling)."""
+    """log r = q/(q - p) (log s_p - log(1 + eta_r)) - p/(q - p) log s_q from the scaled power
+    sums s_t = sum_i (|w_i|/max)^t (float64; r is invariant under the scaling).  The exponents
+    are formed as the quotients q/(q - p) and p/(q - p), so nothing overflows for p, q near the
+    float maximum (q log s_p would)."""
     gap = q - p
-    return (q * torch.log(s_p) - p * torch.log(s_q)) / gap - q / gap * math.log1p(eta_r)
+    return q / gap * torch.log(s_p) - p / gap * torch.log(s_q) - q / gap * math.log1p(eta_r)
 
 
 def prune_counts_from_retained(retained: torch.Tensor, d: torch.Tensor, gamma: float,
@@ -107,7 +109,8 @@ def _sap_counts_and_bounds(rows: _core.Rows, p, q, eta_r, gamma, beta) -> tuple[
     retained = retained_of(rows, top, False)
     if rows.rows.dtype != _core.ACC:
         value = torch.minimum(gamma * (d - retained), d * beta)
-        band = 2 * gamma * retained * (q + p) / (q - p) * FLOAT32_POWER_SUM_ERROR
+        # (q + p)/(q - p) as two quotients: q + p overflows for p, q near the float maximum
+        band = 2 * gamma * retained * (q / (q - p) + p / (q - p)) * FLOAT32_POWER_SUM_ERROR
         near = (value - torch.round(value)).abs() <= band
         if bool(near.any()):
             subset = replace(rows, rows=rows.rows[near], mask=None if rows.mask is None else rows.mask[near])

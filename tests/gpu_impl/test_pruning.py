@@ -9,7 +9,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sparsity_oracle.gpu_impl import fixed_ratio_masks, pq_index, pqi_bound, sap_masks, sap_prune_count  # noqa: E402
+from sparsity_oracle.gpu_impl import (  # noqa: E402
+    fixed_ratio_masks,
+    pq_index,
+    pqi_bound,
+    sap_count_and_bound,
+    sap_masks,
+    sap_prune_count,
+)
 
 
 def t(values, dtype=torch.float64):
@@ -36,6 +43,16 @@ def test_pqi_bound_overflow_safe_and_batched():
     assert got[1].item() == pytest.approx(2.0, rel=1e-14)
     assert 1.0 <= got[0].item() < 1.0 + 1e-9
     assert pqi_bound(w.float().clamp(-1e30, 1e30), 0.1, 2.0, dim=1)[1].item() == pytest.approx(2.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pqi_bound_and_sap_count_for_exponents_near_the_float_maximum(dtype):
+    """p = 1e308, q = 1.5e308 (q + p and q log s_p overflow): every term (|w_i|/max)^t but the
+    largest ones' is 0, so s_p = s_q = 4 (four maxima), r = 4 and c = floor(min(5 - 4, 4.5))."""
+    w = t([1.0, -1.0, 0.5, 1.0, -1.0], dtype)
+    assert pqi_bound(w, 1e308, 1.5e308).item() == pytest.approx(4.0, rel=1e-14)
+    count, bound = sap_count_and_bound(w, 1e308, 1.5e308)
+    assert int(count) == 1 and bound.item() == pytest.approx(4.0, rel=1e-14)
 
 
 def test_sap_prune_count_closed_forms():
@@ -99,7 +116,7 @@ def test_count_parameter_errors():
             sap_prune_count(w, **kwargs)
     with pytest.raises(ValueError, match="eta_r"):
         pqi_bound(w, 0.5, 1.0, -1)
-    with pytest.raises(ValueError, match="no non-zero entry"):
+    with pytest.raises(ValueError, match="^pqi_bound is undefined .* has no non-zero entry"):
         pqi_bound(torch.zeros(3))
     with pytest.raises(ValueError, match="non-empty"):
         sap_prune_count(torch.tensor([]))
@@ -243,14 +260,20 @@ def test_mask_validation_errors():
                             ({"p": 2.0, "q": 1.0}, "q must be > p")]:
         with pytest.raises(ValueError, match=message):
             sap_masks(weights, masks, scope="layer", **kwargs)
-    with pytest.raises(TypeError, match="boolean"):
+    with pytest.raises(TypeError, match=r"^masks\['a'\] must be a boolean tensor"):
         sap_masks(weights, {"a": masks["a"].float(), "b": masks["b"]}, scope="layer")
+    with pytest.raises(TypeError, match=r"^weights\['b'\] must be a torch.Tensor, got \[1.0, -1.0\] \(type list\)$"):
+        sap_masks(dict(weights, b=[1.0, -1.0]), masks, scope="layer")
     with pytest.raises(ValueError, match="shape"):
         sap_masks(weights, {"a": masks["a"][0], "b": masks["b"]}, scope="layer")
-    with pytest.raises(ValueError, match="keys"):
+    with pytest.raises(ValueError, match=r"keys of weights: missing \['b'\], unexpected \[\]$"):
         sap_masks(weights, {"a": masks["a"]}, scope="layer")
-    with pytest.raises(TypeError, match="mapping"):
+    with pytest.raises(ValueError, match=r"keys of weights: missing \[\], unexpected \['c'\]$"):
+        sap_masks(weights, dict(masks, c=masks["b"]), scope="layer")
+    with pytest.raises(TypeError, match="^weights must be a mapping name -> tensor, got list$"):
         sap_masks([weights["a"]], [masks["a"]], scope="layer")
+    with pytest.raises(TypeError, match="^masks must be a mapping name -> tensor, got tuple$"):
+        sap_masks(weights, (masks["a"], masks["b"]), scope="layer")
     bad = dict(weights, b=t([1.0, float("inf")]))
     masks["b"][1] = False
     with pytest.raises(ValueError, match=r"weights\['b'\]\[1\] is inf"):
@@ -276,3 +299,18 @@ def test_cuda_masks_match_cpu(scope):
     cuda = sap_masks({k: v.cuda() for k, v in weights.items()}, {k: v.cuda() for k, v in masks.items()}, scope=scope)
     for k in weights:
         assert cuda[k].device.type == "cuda" and torch.equal(cuda[k].cpu(), cpu[k])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_global_scope_ranks_tensors_on_different_devices():
+    """One global group over a CUDA tensor and a CPU tensor: ranked on the first tensor's
+    device, each new mask on its own weight's device, the same masks as all on the CPU."""
+    gen = torch.Generator().manual_seed(9)
+    weights = {"a": torch.randn(6, 5, generator=gen), "b": torch.randn(7, generator=gen)}
+    masks = {k: torch.rand(v.shape, generator=gen) < 0.8 for k, v in weights.items()}
+    cpu = sap_masks(weights, masks, scope="global")
+    mixed = sap_masks({"a": weights["a"].cuda(), "b": weights["b"]}, {"a": masks["a"].cuda(), "b": masks["b"]},
+                      scope="global")
+    assert mixed["a"].device.type == "cuda" and mixed["b"].device.type == "cpu"
+    assert torch.equal(mixed["a"].cpu(), cpu["a"]) and torch.equal(mixed["b"], cpu["b"])
