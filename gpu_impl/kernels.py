@@ -119,7 +119,6 @@ if triton is not None:
         tl.store(sum_q_ptr + pid, tl.sum(tl.where(positive, term_q, 0.0), axis=0))
         tl.store(bad_ptr + pid, tl.sum(bad.to(tl.int32), axis=0))
 
-
     INTERPRETED = not isinstance(_tile_power_sums, triton.runtime.JITFunction)
 
 
