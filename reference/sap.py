@@ -256,9 +256,18 @@ def pruning_groups(weights: list[np.ndarray], masks: list[np.ndarray], scope: st
         raise ValueError(f"scope must be one of {SCOPES}, got scope={scope!r}")
     flat_weights = [w.reshape(-1) for w in weights]
     for segments in _groups(masks, scope):
-        values = np.concatenate([flat_weights[i][idx] for i, idx in segments])
+        values = _concatenated_exactly([flat_weights[i][idx] for i, idx in segments])
         if values.size:
             yield segments, values
+
+
+def _concatenated_exactly(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts end to end, in their common dtype where that holds every value exactly, else
+    as Python numbers (an object array): int64 beyond 2**53 beside float64 would be rounded."""
+    dtype = np.result_type(*parts)
+    if all(np.array_equal(part.astype(dtype).astype(part.dtype), part) for part in parts):
+        return np.concatenate(parts)
+    return np.concatenate([part.astype(object) for part in parts])
 
 
 def _prune(weights, masks, scope, count: Callable[[_inputs.Magnitudes], int]) -> dict:

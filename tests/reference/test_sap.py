@@ -275,6 +275,18 @@ def test_global_scope_ties_follow_mapping_order():
     assert _kept(out) == {"b": [[False, False]], "a": [[True, True]]}
 
 
+
+def test_global_scope_compares_integers_beyond_2_53_with_floats_exactly():
+    """2**53 + 1 (int64) is larger than 2.0**53 (float64), though both round to the same double:
+    the global group holds both exactly, so the float is the smallest, and no tie decides."""
+    weights = {"a": np.array([2**53 + 1], dtype=np.int64), "b": np.array([2.0**53, 1e300])}
+    masks = {name: np.ones(w.shape, dtype=bool) for name, w in weights.items()}
+    out = fixed_ratio_masks(weights, masks, scope="global", amount=1 / 3)
+    assert _kept(out) == {"a": [True], "b": [False, True]}
+    weights["b"][0] = 2.0**53 + 2
+    out = fixed_ratio_masks(weights, masks, scope="global", amount=1 / 3)
+    assert _kept(out) == {"a": [False], "b": [True, True]}
+
 W_SAP = {"fc": np.array([[3.0, 1.0, 1.0, 1.0], [2.0, 2.0, 2.0, 2.0]]), "bias": np.array([0.0, 5.0, 1.0])}
 SAP_KEPT = {name: np.ones(w.shape, dtype=bool) for name, w in W_SAP.items()}
 
