@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sparsity_oracle import reference
-from sparsity_oracle.reference._precision import endpoints, relative_width
+from sparsity_oracle.reference._precision import endpoints, refine, relative_width
 
 SCALARS = {
     "pq_index(0.5,1)": lambda w, **k: reference.pq_index(w, 0.5, 1.0, **k),
@@ -109,3 +109,19 @@ def test_the_default_precision_is_50_digits(name, call):
     w = [3.0, 1.0, 0.5, 0.25]
     assert call(w) == call(w, dps=50)
     assert call(w) != call(w, dps=51)
+
+
+@pytest.mark.parametrize("name", ["pq_index(0.5,1)", "gini", "pq_index(1,2)"])
+def test_an_exactly_zero_value_is_a_number_unless_certified(name):
+    """A constant vector's PQI and Gini are exactly 0: an mpf, or the enclosure [0, 0]."""
+    value = SCALARS[name]([2.0, -2.0, 2.0])
+    assert type(value) is mpmath.mpf and value == 0
+    enclosure = SCALARS[name]([2.0, -2.0, 2.0], certified=True)
+    assert type(enclosure) is type(mpmath.iv.mpf(0)) and endpoints(enclosure) == (0, 0)
+
+
+def test_refine_names_the_digits_and_bits_when_an_enclosure_stays_wide():
+    """An enclosure that never narrows: refine doubles from 41 bits (5 digits + 24 guard bits)
+    while the precision is at most 64 x 41 + EQUALITY_BITS = 10816, and gives up at 20992."""
+    with pytest.raises(ArithmeticError, match=r"^could not reach 5 digits: the enclosure stayed wide at 20992 bits$"):
+        refine(lambda bits: mpmath.iv.mpf([1, 2]), 5, False)
