@@ -23,8 +23,8 @@ Error (``power_sum_error``, relative, of s_t; u = 2^-24), for a tile of b entrie
 exponent x_i is rounded once (|x_i| u; the |x_i|, weighted by the terms 2^{x_i} of which the
 largest is >= 1, average at most log2 b + log2 log2 b + 2 + t), log2(m_i) adds t u (4 t u with
 ``fast_log2``: lg2.approx.f32 is within 2^-22), exp2 (ex2.approx.f32) 4 u, and the float32 sum
-of the tile (serial over each thread's b / (32 WARPS) entries, then a tree over the threads) its
-count.  The float64 combination adds 1 u.  At most 28 u + 1.4 t u (fast_log2: + 2.1 t u) for a
+of the tile (serial over each thread's entries, 4 in the default ``tile_shape``, then a tree over
+the threads) its count.  The float64 combination adds 1 u.  At most 28 u + 1.4 t u (fast_log2: + 2.1 t u) for a
 full tile of 1024 on 8 warps: within the oracle's budget for PQI
 (``oracle.tolerances.pq_index_budget``, 4 (1/p + 1/q) P(d) u) for every d.  On an H200 the
 kernel's results were within this bound in every CUDA test (docs/gpu/h200-2026-11-26-second).
@@ -57,9 +57,20 @@ WARPS = 8
 INTERPRETED = False
 
 
-def power_sum_error(n: int, t: float, *, fast_log2: bool = False, block: int = BLOCK, warps: int = WARPS) -> float:
-    """Bound on the relative error of ``one_pass_power_sums``'s s_t for slices of n entries
-    (module docstring; u = 2^-24)."""
+def tile_shape(n: int) -> tuple[int, int]:
+    """(entries, warps) of the tiles for slices of n entries: ``BLOCK`` on ``WARPS``; for a
+    shorter slice the next power of two from 128 on, with as many entries a thread (fewer idle
+    threads: the neuron-wise layers of bench_gpu_measures (b) have slices of 27 to 4608)."""
+    block = min(BLOCK, max(128, 1 << (max(n, 1) - 1).bit_length()))
+    return block, max(1, block * WARPS // BLOCK)
+
+
+def power_sum_error(n: int, t: float, *, fast_log2: bool = False, block: int | None = None,
+                    warps: int | None = None) -> float:
+    """Bound on the relative error of ``one_pass_power_sums``'s s_t for slices of n entries,
+    with its tile shape (default ``tile_shape(n)``) (module docstring; u = 2^-24)."""
+    default_block, default_warps = tile_shape(n)
+    block, warps = block or default_block, warps or default_warps
     b = max(min(n, block), 4)
     threads = 32 * warps
     exponent = math.log(2) * (math.log2(b) + math.log2(math.log2(b)) + 2 + t)
@@ -123,17 +134,20 @@ if triton is not None:
 
 
 def one_pass_power_sums(x: torch.Tensor, mask: torch.Tensor | None, exponents: tuple[float, float], *,
-                        fast_log2: bool = False, block: int = BLOCK,
-                        warps: int = WARPS) -> tuple[torch.Tensor, list[torch.Tensor], bool]:
+                        fast_log2: bool = False, block: int | None = None,
+                        warps: int | None = None) -> tuple[torch.Tensor, list[torch.Tensor], bool]:
     r"""``(top, [s_p, s_q], has_nonfinite)`` of the (B, n) float16/bfloat16/float32 tensor ``x``
     (``mask``: bool (B, n) or None) in one read: top = max |w| per row (float64, 0 for rows
     without a non-zero used entry), s_t = sum_i (|w_i| / top)^t (float64, 0 for such rows) for
     the two exponents 0 < t <= 64, and whether a used entry is NaN or inf (then top and s_t are
     meaningless).  Only where ``runs_on(x)``.  ``fast_log2``: log2(m_i) by the approximate
     instruction (lg2.approx.f32, CUDA only) instead of the accurate libdevice function;
-    ``block`` (a power of two) and ``warps``: the tile and its threads (benchmarks sweep them)."""
+    ``block`` (a power of two) and ``warps``: the tile and its threads, ``tile_shape(n)`` by
+    default (benchmarks sweep them)."""
     p, q = (float(t) for t in exponents)
     batch, n = x.shape
+    default_block, default_warps = tile_shape(n)
+    block, warps = block or default_block, warps or default_warps
     x = x.contiguous()
     mask = None if mask is None else mask.contiguous().view(torch.uint8)
     tiles = triton.cdiv(max(n, 1), block)
