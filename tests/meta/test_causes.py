@@ -90,6 +90,65 @@ def test_a_dead_neuron_crash_names_the_exception():
     assert failure.cause == "crash" and "IndexError" in failure.returned
 
 
+class PqIndexDShifted(defects.NumpyImpl):
+    """PQI with d + ``shift`` in place of d in the factor d^(1/q - 1/p)."""
+
+    shift = -1
+
+    def pq_index(self, w, p, q):
+        c = self._magnitudes(w)
+        log_r = (1 / q - 1 / p) * np.log(len(c) + self.shift) + self._log_scaled_sum(c, p) / p \
+            - self._log_scaled_sum(c, q) / q
+        return float(-np.expm1(log_r))
+
+
+class PqIndexDPlusOne(PqIndexDShifted):
+    shift = 1
+
+
+@pytest.mark.parametrize("impl, variant, value", [
+    # I_n = 1 - (n/d)^(1/q - 1/p) (1 - I): with 1/q - 1/p = -1, (1 - I) 4/3 and (1 - I) 4/5
+    (PqIndexDShifted(), "d-minus-one", -0.20795956567213203),
+    (PqIndexDPlusOne(), "d-plus-one", 0.2752242605967208),
+])
+def test_a_pq_index_with_d_one_off_is_named_after_its_variant(impl, variant, value):
+    """[3, -1, 0.5, 2], p = 0.5, q = 1: I = 0.0940.. under the contract."""
+    failure = check(impl, Case("pq_index", {"w": np.array([3.0, -1.0, 0.5, 2.0]), "p": 0.5, "q": 1.0}, "four entries"))
+    assert _report(failure) == ("off-by-one", (variant,), f"the reference with {variant} gives {value!r}",
+                                "absolute error over budget")
+    assert abs(float(failure.returned) - value) < 1e-15
+
+
+TINY_ONE_HOT = Case("gini", {"w": np.array([0.0, 0.0, 0.0, 2.0**-1070])}, "one-hot, subnormal")
+
+
+def test_a_result_saturated_at_one_names_the_range_problem_first():
+    """The sample Gini of a one-hot vector is 1 exactly (N/(N-1) x (1 - 1/N)); at 2^-1070 the
+    unscaled N sum |w| = 4 x 2^-1070 underflows, and a result saturated at 1 is what an underflow
+    gives, so underflow comes first and the convention is the other explanation."""
+    failure = check(defects.SampleGini(), TINY_ONE_HOT)
+    assert (failure.reference, failure.returned) == ("0.75", "1.0")
+    assert _report(failure) == ("underflow", (), "sum |w|^1 x 4 = 2^-1068 is below float64's normal range (2.23e-308)",
+                                "absolute error over budget")
+    sample = Diagnosis("convention", ("sample-gini",), "the reference under sample-gini gives 1.0")
+    assert failure.alternatives == (sample, NO_EXPLANATION)
+    chosen = failure.explained_by(sample)  # as run_checks does when it fits the other failures
+    assert _report(chosen) == ("convention", ("sample-gini",), "the reference under sample-gini gives 1.0",
+                               "absolute error over budget")
+    assert chosen.alternatives == (failure.diagnosis, NO_EXPLANATION) and not chosen.unexplained
+    assert chosen.accepted(("sample-gini",)) and not failure.accepted(("sample-gini",))
+
+
+def test_a_bound_from_a_pqi_that_rounds_to_one_is_cancellation_amplified_without_limit():
+    """One-hot, d = 100, p = 0.1, q = 2: 1 - I = 100^-9.5 rounds away (I = 1.0 as a double), the
+    bound d (1 - I)^(qp/(q-p)) = 1 becomes 0."""
+    case = Case("pqi_bound", {"w": np.eye(100)[0], "p": 0.1, "q": 2.0, "eta_r": 0.0}, "one-hot, d = 100")
+    failure = check(defects.BoundFromPqi(), case)
+    assert (failure.reference, failure.returned) == ("1.0", "0.0")
+    assert _report(failure) == ("cancellation", (), "r formed from 1 - I with I = 1.0: the subtraction amplifies "
+                                "I's error by 1/(1 - I) = inf", "relative-budget error over budget")
+
+
 class NonzeroDCount(defects.NumpyImpl):
     """SAP with d = the number of non-zero entries in min(gamma (d - r), d beta) (r is unchanged:
     the PQI-bound does not depend on zeros)."""
