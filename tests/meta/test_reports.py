@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from sparsity_oracle import reference
-from sparsity_oracle.oracle import Case, as_implementation, check, load_implementation
+from sparsity_oracle.oracle import Case, as_implementation, check, find_case, load_implementation
 from sparsity_oracle.oracle.checks import prepare
+from sparsity_oracle.oracle.evaluations import digest
 from meta.numpy_impl import NumpyImpl
 
 torch = pytest.importorskip("torch")
@@ -111,6 +112,63 @@ def test_the_report_names_everything():
     assert text[8] == "  reproduce:" and all(line.startswith("    ") for line in text[9:])
 
 
+def test_the_summary_shows_the_values_and_the_error_and_leaves_the_error_s_note_out():
+    failure = check(Answers(0.5), PQ)
+    assert failure.summary() == ["four entries {'p': 0.5, 'q': 1.0}",
+                                 f"  reference 0.094030325745901; returned 0.5; error 4.060e-01 > budget {failure.budget:.3e}",
+                                 "  no known explanation"]
+
+
+def test_a_count_summary_shows_its_note_and_long_answers_are_cut():
+    assert check(Answers(2.0), SAP).summary() == [
+        "four entries {'p': 0.5, 'q': 1.0, 'eta_r': 0.0, 'gamma': 1.0, 'beta': 0.9}",
+        "  reference 0; returned 2.0", "  returned a non-integer", "  admitted count 0"]
+    assert check(Answers("x" * 200), PQ).summary()[1] == "  reference 0.094030325745901; returned '" + "x" * 96 + "..."
+
+
+def test_the_json_report_names_everything():
+    """A saturated sample Gini (test_causes): the cause, the other explanation, the values."""
+    w = np.array([0.0, 0.0, 0.0, 2.0**-1070])
+    failure = check(Answers(1.0), Case("gini", {"w": w}, "one-hot, subnormal"))
+    assert failure.to_json() == {
+        "case": {"id": "", "label": "one-hot, subnormal", "function": "gini", "params": {},
+                 "inputs": {"w": ["0x0.0p+0", "0x0.0p+0", "0x0.0p+0", "0x0.0000000000010p-1022"]}},
+        "cause": "underflow", "conventions": [],
+        "reason": "sum |w|^1 x 4 = 2^-1068 is below float64's normal range (2.23e-308)",
+        "also_explained_by": [{"cause": "convention", "conventions": ["sample-gini"],
+                               "reason": "the reference under sample-gini gives 1.0"}],
+        "reference": "0.75", "returned": "1.0", "error": 0.25, "budget": failure.budget,
+        "note": "absolute error over budget", "reproduction": failure.reproduction,
+    }
+    assert 0 < failure.budget < 1e-14
+
+
+def test_a_small_case_is_reproduced_inline_even_with_its_id():
+    impl = Answers(0.5)
+    failure = check(impl, find_case("gini/single-entry"))
+    assert failure.reproduction == "\n".join([
+        "import numpy as np",
+        "from sparsity_oracle import reference",
+        "from sparsity_oracle.oracle import TorchAdapter, arguments, as_implementation, find_case, load_implementation",
+        f"impl = load_implementation('{Answers.__module__}:Answers')",
+        "kwargs = dict(",
+        "    w=np.array([float.fromhex(h) for h in ['-0x1.0000000000000p+2']]).astype(np.float64).reshape((1,)),",
+        ")",
+        "print(impl.function('gini')(**kwargs))",
+        "print(reference.gini(**kwargs))",
+    ])
+
+
+def test_a_large_case_is_shown_by_its_digest_and_reproduced_through_its_id():
+    case = find_case("gini/many-zeros")
+    w = case.kwargs["w"]
+    assert w.size == 100
+    failure = check(Answers(0.5), case)
+    assert failure.inputs == {"w": {"entries": 100, "shape": [100], "sha256": digest(w),
+                                    "head": [float(v).hex() for v in w[:8]]}}
+    assert "kwargs = arguments(find_case('gini/many-zeros'), impl.dtype)" in failure.reproduction.splitlines()
+
+
 def test_relative_budget_is_named():
     failure = check(Answers(1.0), Case("pqi_bound", {"w": W, "p": 0.5, "q": 1.0, "eta_r": 0.0}))
     assert failure.note == "relative-budget error over budget"
@@ -125,6 +183,16 @@ def test_mask_report_shows_both_masks():
     assert failure.inputs == {"weights": {"a": [float(v).hex() for v in range(1, 7)]}, "masks": {"a": [True] * 6}}
     reproduction = failure.reproduction
     assert "np.array([True, True, True, True, True, True], dtype=bool).reshape((2, 3))" in reproduction
+
+
+def test_a_float32_mask_reproduction_feeds_float32_weights():
+    class Float32(Answers):
+        DTYPE = "float32"
+
+    reproduction = check(Float32({"a": np.zeros((2, 3), dtype=bool)}), FIXED).reproduction.splitlines()
+    hexes = [float(v).hex() for v in range(1, 7)]
+    assert reproduction[5] == (f"    weights={{'a': np.array([float.fromhex(h) for h in {hexes}]).astype(np.float32)"
+                               ".reshape((2, 3))},")
 
 
 def test_wrong_choice_of_the_admitted_count_is_reported():
@@ -161,7 +229,9 @@ def test_a_real_result_must_be_a_finite_number(answer):
 
 @pytest.mark.parametrize("answer", [True, 2.0, "2", np.float64(2.0), None])
 def test_a_count_must_be_an_integer(answer):
-    assert check(Answers(answer), SAP) is not None
+    failure = check(Answers(answer), SAP)
+    assert (failure.cause, failure.reason) == ("wrong-value", "returned a non-integer")
+    assert failure.reference == str(reference.sap_prune_count(**SAP.kwargs)) == "0"
 
 
 def test_a_count_may_be_any_integer_type():
@@ -215,9 +285,15 @@ def test_invalid_input_must_raise_value_error():
 
 
 def test_a_valid_input_must_not_raise():
-    for case in (PQ, FIXED, LIMIT, SAP):
+    """The report shows what the reference returns: the value of a real or a count, else its name."""
+    bound = Case("pqi_bound", {"w": W, "p": 0.5, "q": 1.0, "eta_r": 0.0}, "four entries")
+    expected = [(PQ, repr(float(reference.pq_index(W)))), (bound, repr(float(reference.pqi_bound(W, 0.5, 1.0, 0.0)))),
+                (FIXED, "a value (reference.fixed_ratio_masks)"), (LIMIT, "a value (reference.pruning_limit)"),
+                (SAP, str(reference.sap_prune_count(**SAP.kwargs)))]
+    for case, shown in expected:
         failure = check(Answers(ValueError("nope")), case)
         assert failure.reason == "raised ValueError on a valid input" and failure.returned == "raised ValueError: nope"
+        assert failure.reference == shown
 
 
 def test_the_careful_implementation_of_every_function_passes_these_cases():
