@@ -137,6 +137,17 @@ def test_budget_is_the_documented_one(function, label, kwargs, dtype, edge):
             )
 
 
+def test_a_variant_is_matched_within_its_budget_edge_included():
+    """As the contract's value (error <= budget): a result exactly one budget off matches."""
+    from sparsity_oracle.oracle.checks import Variant
+
+    sample = Variant("sample-gini", "convention", 0.75, 0.125)
+    assert sample.matches(0.875) and sample.matches(0.625) and sample.matches(0.75)
+    assert not sample.matches(math.nextafter(0.875, 1)) and not sample.matches(math.inf)
+    undefined = Variant("sample-gini", "convention", math.nan, 0.125)
+    assert undefined.matches(math.nan) and not undefined.matches(0.75)
+
+
 def test_values_below_the_dtype_range_may_be_returned_as_zero():
     """float32 cannot hold r = 5 * 4.21**-201 = 1.6e-125: 0 is within the budget, 2 * tiny is not."""
     kwargs = {"w": _w([3.0] * 5), "p": 0.2, "q": 0.201, "eta_r": 3.21}
