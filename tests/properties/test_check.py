@@ -5,10 +5,12 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import Verbosity, find, settings
+from hypothesis.errors import NoSuchExample
 
 from sparsity_oracle import proofs
 from sparsity_oracle.properties import PROPERTIES, check_measure
+from sparsity_oracle.properties.check import cases
 from sparsity_oracle.properties.cli import PQ_GRID
 from sparsity_oracle.reference import gini, pq_index
 from sparsity_oracle.reference.measures import MEASURES
@@ -190,3 +192,39 @@ def test_float_broken_gini_is_caught():
 def test_too_few_examples_or_entries_is_a_value_error(kwargs):
     with pytest.raises(ValueError, match="need max_examples >= 1 and max_size >= 2"):
         check_measure(gini, **kwargs)
+
+
+def test_the_smallest_max_size_is_accepted():
+    report = check_measure(gini, max_examples=1, max_size=2, properties=("P2",))
+    assert report["P2"].status == "holds"
+
+
+@pytest.fixture
+def verbose_profile():
+    """The active hypothesis profile, made verbose (it prints every example), then restored."""
+    active = settings.get_current_profile_name()
+    settings.register_profile("verbose-" + active, parent=settings.get_profile(active), verbosity=Verbosity.verbose)
+    settings.load_profile("verbose-" + active)
+    yield
+    settings.load_profile(active)
+
+
+def test_a_search_prints_nothing_even_when_it_finds_a_violation(verbose_profile, capsys):
+    """Quiet whatever the active profile's verbosity."""
+    report = run(gini_float_descending, seed=0, properties=("D1",))
+    assert report["D1"].status == "fails"
+    assert capsys.readouterr() == ("", "")
+
+
+def test_exact_scalings_are_not_only_powers_of_two():
+    """D2 for an exact judge scales by any positive rational (``strategies.scales``); only a
+    float judge's cases keep to powers of two, whose products are exact in float64."""
+    def power_of_two(alpha):
+        return alpha.numerator & (alpha.numerator - 1) == 0 and alpha.denominator & (alpha.denominator - 1) == 0
+
+    example = find(cases("D2", float64_exact=False), lambda kw: not power_of_two(kw["alpha"]),
+                   settings=settings(database=None, derandomize=True))
+    assert example["alpha"] > 0
+    with pytest.raises(NoSuchExample):
+        find(cases("D2", float64_exact=True), lambda kw: not power_of_two(kw["alpha"]),
+             settings=settings(database=None, derandomize=True, max_examples=50))
