@@ -264,8 +264,9 @@ def confirm(where: Path, group: Group, mutant: str, status: str) -> str:
 def recheck(name: str, group: Group) -> dict:
     """The survivors of the stored mutmut run of ``name`` but the listed equivalents, judged again
     by the working tree's tests (each against the group's whole test selection, as ``confirm``);
-    the mutated files must be unchanged since that run (else a full run is needed).  The row then records both
-    commits: ``<source commit> / tests <tests commit>``."""
+    the mutated files must be unchanged since that run, and those tests must pass on the staged
+    package without a mutant (else a full run is needed).  The row then records both commits:
+    ``<source commit> / tests <tests commit>``."""
     where = workspace(name)
     path = RESULTS / f"{name}-mutmut{'-' + LABEL if LABEL else ''}.json"
     result = json.loads(path.read_text())
@@ -274,6 +275,12 @@ def recheck(name: str, group: Group) -> dict:
             raise SystemExit(f"{f} changed since the mutmut run of {name}: run it again in full")
     shutil.rmtree(where / "mutants" / "tests")
     shutil.copytree(ROOT / "tests", where / "mutants" / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # a kill counts only where the tests pass without a mutant: a test of a change made since the
+    # staging (in another file of the staged package) fails on every mutant alike
+    baseline = confirm(where, group, "", "survived")
+    if baseline != "survived":
+        raise SystemExit(f"the working tree's tests do not pass on the package staged for {name} ({baseline}): "
+                         "run it again in full")
     known = equivalents()
     for entry in result["mutants"]:
         if entry["status"] not in KILLED and not is_equivalent(entry, file_of(entry["name"], group), known):
