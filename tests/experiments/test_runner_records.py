@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sparsity_oracle.gpu_impl.experiments.data import DIGITS_SPLIT_SEED, load_dataset  # noqa: E402
-from sparsity_oracle.gpu_impl.experiments.runner import ExperimentConfig, run_experiment  # noqa: E402
+from sparsity_oracle.gpu_impl.experiments.runner import ExperimentConfig, cpu_copy, run_experiment  # noqa: E402
 
 
 def _config(**changes) -> ExperimentConfig:
@@ -102,3 +102,24 @@ def test_a_fully_pruned_network_logs_undefined_measures_as_null(tmp_path):
     assert second["pqi"] is None and second["gini"] is None
     assert all(layer["pqi"] is None and layer["kept"] == 0 for layer in second["layers"].values())
     assert {"model": "mlp", "dataset": "digits", "epochs": 1}.items() <= second.items()
+
+
+def test_config_errors_name_the_setting_and_the_smallest_batch_is_one():
+    with pytest.raises(ValueError, match=r"^model must be one of \(.*\), got model='resnet'$"):
+        _config(model="resnet")
+    with pytest.raises(ValueError, match=r"^batch_size must be >= 1, got batch_size=0$"):
+        _config(batch_size=0)
+    assert _config(batch_size=1).batch_size == 1
+
+
+def test_config_json_is_indented_for_people_to_read(tmp_path):
+    run_experiment(_config(iterations=1), tmp_path / "run", progress=False)
+    text = (tmp_path / "run" / "config.json").read_text()
+    assert text == json.dumps(json.loads(text), indent=2) + "\n"
+
+
+def test_cpu_copies_do_not_share_memory_with_cpu_tensors():
+    weights = {"w": torch.ones(3)}
+    copies = cpu_copy(weights)
+    weights["w"].add_(1)
+    assert copies["w"].tolist() == [1.0, 1.0, 1.0]
