@@ -77,6 +77,11 @@ step() {
     log "=== $name: exit $rc after $took s"
 }
 
+# logged NAME: what step NAME printed, from the log (without its === lines)
+logged() {
+    sed -n "/^=== $1 (limit/,/^=== $1: exit/p" "$LOG" | sed '1d;$d'
+}
+
 skip() {
     STEPS+=("| $1 | skipped: $2 | 0 |")
     log ""
@@ -95,7 +100,7 @@ bench() {
         echo ""
     } >>"$BENCH"
     step "benchmark: $title" "$limit" "$@"
-    sed -n '/^=== benchmark: '"$title"' (limit/,/^=== benchmark: '"$title"': exit/p' "$LOG" | sed '1d;$d' >>"$BENCH"
+    logged "benchmark: $title" >>"$BENCH"
     printf '\nstep: %s\n' "${STEPS[${#STEPS[@]}-1]}" >>"$BENCH"
 }
 
@@ -254,7 +259,7 @@ else
     echo "" >>"$COMPARE"
 fi
 step "$TITLE" 120 "$PY" benchmarks/compare_runs.py "$WORK/cpu" "$WORK/$OTHER" --checkpoints --across-devices
-sed -n "/^=== $TITLE (limit/,/^=== $TITLE: exit/p" "$LOG" | sed '1d;$d' >>"$COMPARE"
+logged "$TITLE" >>"$COMPARE"
 if [ "$CUDA" -eq 1 ]; then
     # PSO again on CUDA with TF32 off (cuDNN convolutions use TF32 by default on Ampere and later;
     # the CPU computes in float32): if TF32 is why the PSO masks differ, these agree more closely.
@@ -267,7 +272,7 @@ if [ "$CUDA" -eq 1 ]; then
         echo ""
         echo "## PSO on CUDA with TF32 off (NVIDIA_TF32_OVERRIDE=0) against the CPU"
         echo ""
-        sed -n "/^=== compare CPU vs CUDA PSO, TF32 off (limit/,/^=== compare CPU vs CUDA PSO, TF32 off: exit/p" "$LOG" | sed '1d;$d'
+        logged "compare CPU vs CUDA PSO, TF32 off"
     } >>"$COMPARE"
 fi
 
