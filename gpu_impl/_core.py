@@ -162,6 +162,12 @@ def float64_powers(a: torch.Tensor, top: torch.Tensor, t: float) -> torch.Tensor
     return terms
 
 
+def _float32_terms(x: torch.Tensor, exponents: tuple[float, ...]) -> bool:
+    """Whether the power terms of ``x`` are formed in float32: float16/bfloat16/float32 input
+    and every exponent at most ``_FLOAT32_MAX_EXPONENT``."""
+    return x.dtype != ACC and max(exponents) <= _FLOAT32_MAX_EXPONENT
+
+
 def _float32_shift(top: torch.Tensor, t: float) -> torch.Tensor:
     """Per-slice binary shift s (int32) for the float32 terms (a 2^s)^t: the largest term stays
     below 2^127, and for t <= 1 nothing is scaled down (so no entry underflows)."""
@@ -193,7 +199,7 @@ def power_sums(rows: Rows, top: torch.Tensor, exponents: tuple[float, ...], *,
     x = rows.rows if rows.mask is None else rows.rows.masked_fill(~rows.mask, 0)
     batch, n = x.shape
     positive_top = torch.where(top > 0, top, 1)
-    if x.dtype != ACC and not float64_terms and max(exponents) <= _FLOAT32_MAX_EXPONENT:
+    if not float64_terms and _float32_terms(x, exponents):
         factors = [torch.ldexp(torch.ones(batch, device=x.device), _float32_shift(positive_top, t))
                    for t in exponents]
         largest = [_float32_power(positive_top.float() * f, t).to(ACC) for f, t in zip(factors, exponents)]
@@ -222,7 +228,7 @@ def maxima_and_power_sums(rows: Rows, exponents: tuple[float, float]) -> tuple[t
     ``kernels.one_pass_power_sums`` (same values within its error, a few u more than the torch
     path's); elsewhere by the two functions.  ValueError for a NaN/inf among the used entries."""
     x = rows.rows
-    if kernels.runs_on(x) and x.dtype != ACC and max(exponents) <= _FLOAT32_MAX_EXPONENT:
+    if kernels.runs_on(x) and _float32_terms(x, exponents):
         top, sums, nonfinite = kernels.one_pass_power_sums(x, rows.mask, exponents)
         if nonfinite:
             require_finite(rows.source, rows.name, rows.source_mask)

@@ -65,12 +65,17 @@ def tile_shape(n: int) -> tuple[int, int]:
     return block, max(1, block * WARPS // BLOCK)
 
 
+def _chosen_tile(n: int, block: int | None, warps: int | None) -> tuple[int, int]:
+    """``(block, warps)`` where given, else ``tile_shape(n)``'s."""
+    default_block, default_warps = tile_shape(n)
+    return block or default_block, warps or default_warps
+
+
 def power_sum_error(n: int, t: float, *, fast_log2: bool = False, block: int | None = None,
                     warps: int | None = None) -> float:
     """Bound on the relative error of ``one_pass_power_sums``'s s_t for slices of n entries,
     with its tile shape (default ``tile_shape(n)``) (module docstring; u = 2^-24)."""
-    default_block, default_warps = tile_shape(n)
-    block, warps = block or default_block, warps or default_warps
+    block, warps = _chosen_tile(n, block, warps)
     b = max(min(n, block), 4)
     threads = 32 * warps
     exponent = math.log(2) * (math.log2(b) + math.log2(math.log2(b)) + 2 + t)
@@ -146,8 +151,7 @@ def one_pass_power_sums(x: torch.Tensor, mask: torch.Tensor | None, exponents: t
     default (benchmarks sweep them)."""
     p, q = (float(t) for t in exponents)
     batch, n = x.shape
-    default_block, default_warps = tile_shape(n)
-    block, warps = block or default_block, warps or default_warps
+    block, warps = _chosen_tile(n, block, warps)
     x = x.contiguous()
     mask = None if mask is None else mask.contiguous().view(torch.uint8)
     tiles = triton.cdiv(max(n, 1), block)
