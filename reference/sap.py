@@ -265,7 +265,7 @@ def _concatenated_exactly(parts: list[np.ndarray]) -> np.ndarray:
     """The parts end to end, in their common dtype where that holds every value exactly, else
     as Python numbers (an object array): int64 beyond 2**53 beside float64 would be rounded."""
     dtype = np.result_type(*parts)
-    if all(np.array_equal(part.astype(dtype).astype(part.dtype), part) for part in parts):
+    if all(part.dtype == dtype or np.array_equal(part.astype(dtype).astype(part.dtype), part) for part in parts):
         return np.concatenate(parts)
     return np.concatenate([part.astype(object) for part in parts])
 
