@@ -162,9 +162,11 @@ def pytest_config() -> str:
 
 
 def environment(**extra) -> dict:
-    env = dict(os.environ, CI="true", **extra)  # the derandomized hypothesis profile
+    """This process's environment with CI set (the derandomized hypothesis profile), without its
+    PYTHONPATH, then ``extra`` (a PYTHONPATH given there is kept)."""
+    env = dict(os.environ, CI="true")
     env.pop("PYTHONPATH", None)
-    return env
+    return {**env, **extra}
 
 
 # --- mutmut --------------------------------------------------------------------------------
