@@ -75,6 +75,25 @@ def test_killed_at_every_iteration_and_resumed_is_the_straight_run(tmp_path, met
     _assert_same_checkpoints(_checkpoints(out), _checkpoints(tmp_path / "straight"))
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_a_run_on_cuda_resumes_on_cuda(tmp_path):
+    """The checkpoints are saved on the CPU; a resume on CUDA loads them onto the run's device
+    (the masks then multiply CUDA parameters)."""
+    config = ExperimentConfig(method="lt", model="mlp", iterations=2, epochs=1, seed=2, device="cuda")
+    straight = run_experiment(config, tmp_path / "straight", progress=False)
+    with pytest.raises(Killed):
+        run_experiment(config, tmp_path / "killed", progress=False, on_epoch=lambda t, e: _kill_at(t, 1))
+    assert run_experiment(config, tmp_path / "killed", resume=True, progress=False) == straight
+
+
+def test_a_resume_of_a_run_never_started_starts_it(tmp_path):
+    """--resume on an empty (or missing) folder is a first run, not an error: a batch of runs
+    restarted with --resume includes the ones that never began."""
+    config = _config("lt", "layer")
+    assert run_experiment(config, tmp_path / "new", resume=True, progress=False) == \
+        run_experiment(config, tmp_path / "straight", progress=False)
+
+
 def test_a_finished_run_resumes_to_itself(tmp_path):
     config = _config("oneshot", "layer")
     done = run_experiment(config, tmp_path, progress=False)

@@ -47,7 +47,7 @@ def test_progress_bar_on_stderr(tmp_path, capsys):
     assert captured.out == ""
     bar = captured.err
     assert "sap/mlp/digits" in bar and "1/1" in bar
-    assert "iteration=0" in bar and "accuracy=" in bar and "kept=1.0000" in bar
+    assert "iteration=0" in bar and "epoch=0" in bar and "accuracy=" in bar and "kept=1.0000" in bar
     run_experiment(_config(method="sap", iterations=1), tmp_path / "quiet", progress=False)
     assert capsys.readouterr().err == ""
 
@@ -67,6 +67,18 @@ def test_a_resume_with_other_settings_names_them(tmp_path):
         run_experiment(_config(iterations=1, seed=6, amount=0.3), tmp_path, resume=True, progress=False)
     assert str(refused.value) == (f"--resume with settings that differ from {tmp_path / 'config.json'}: "
                                   "seed: 5 -> 6, amount: 0.2 -> 0.3")
+
+
+def test_a_resume_leaves_config_json_alone_but_for_a_changed_iterations(tmp_path):
+    run_experiment(_config(iterations=1), tmp_path, progress=False)
+    record = json.loads((tmp_path / "config.json").read_text())
+    compact = json.dumps(record)
+    (tmp_path / "config.json").write_text(compact)
+    run_experiment(_config(iterations=1), tmp_path, resume=True, progress=False)
+    assert (tmp_path / "config.json").read_text() == compact
+    run_experiment(_config(iterations=2), tmp_path, resume=True, progress=False)
+    longer = {**record, "settings": {**record["settings"], "iterations": 2}}
+    assert (tmp_path / "config.json").read_text() == json.dumps(longer, indent=2) + "\n"
 
 
 def test_resume_rewinds_to_the_saved_initialisation(tmp_path):
