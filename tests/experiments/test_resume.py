@@ -75,6 +75,7 @@ def test_killed_at_every_iteration_and_resumed_is_the_straight_run(tmp_path, met
     _assert_same_checkpoints(_checkpoints(out), _checkpoints(tmp_path / "straight"))
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_a_run_on_cuda_resumes_on_cuda(tmp_path):
     """The checkpoints are saved on the CPU; a resume on CUDA loads them onto the run's device
