@@ -18,10 +18,12 @@ def _config(**changes) -> ExperimentConfig:
     return ExperimentConfig(**{**settings, **changes})
 
 
-def test_config_json_records_the_run(tmp_path):
+def test_config_json_records_the_run_indented_for_people_to_read(tmp_path):
     config = _config()
     run_experiment(config, tmp_path / "nested" / "run", progress=False)
-    recorded = json.loads((tmp_path / "nested" / "run" / "config.json").read_text())
+    text = (tmp_path / "nested" / "run" / "config.json").read_text()
+    recorded = json.loads(text)
+    assert text == json.dumps(recorded, indent=2) + "\n"
     data = load_dataset("digits")
     assert recorded["settings"]["method"] == "lt" and recorded["settings"]["seed"] == 5
     assert recorded["settings"]["iterations"] == 2 and recorded["settings"]["threads"] is None
@@ -122,12 +124,6 @@ def test_config_errors_name_the_setting_and_the_smallest_batch_is_one():
     with pytest.raises(ValueError, match=r"^batch_size must be >= 1, got batch_size=0$"):
         _config(batch_size=0)
     assert _config(batch_size=1).batch_size == 1
-
-
-def test_config_json_is_indented_for_people_to_read(tmp_path):
-    run_experiment(_config(iterations=1), tmp_path / "run", progress=False)
-    text = (tmp_path / "run" / "config.json").read_text()
-    assert text == json.dumps(json.loads(text), indent=2) + "\n"
 
 
 def test_cpu_copies_do_not_share_memory_with_cpu_tensors():
